@@ -1,0 +1,5 @@
+/**
+ * hyperspy-ts: HyperSpy's signal model in TypeScript on a dask-like lazy array engine.
+ * `const hs = require("hyperspy-ts")`; `hs.lazy` is the engine.
+ */
+export * as lazy from "./lazy";

@@ -1,0 +1,544 @@
+/**
+ * LazyArray: an immutable chunked N-d array defined by a symbolic graph layer (dask.array.Array).
+ * Every operation returns a new LazyArray; nothing runs until compute().
+ */
+import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf } from "./block";
+import { Chunks, ChunksSpec, UnknownChunksError, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
+import { DType, itemsize } from "./dtype";
+import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, plan } from "./graph";
+import * as ops from "./ops";
+import * as reduction from "./reduction";
+import * as slicing from "./slicing";
+import * as rechunkMod from "./rechunk";
+import * as blockwise from "./blockwise";
+import * as overlap from "./overlap";
+
+export type Scalar = number | boolean;
+export type Operand = LazyArray | Scalar;
+
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative allowed); all axes when omitted or null. */
+  axis?: number | readonly number[] | null;
+  /** Keep reduced axes with length 1. */
+  keepdims?: boolean;
+  /** Blocks combined per tree level, as a number (spread over the reduced axes) or per axis. */
+  splitEvery?: number | { readonly [axis: number]: number };
+  /** Accumulate and return in this dtype (sum, prod, mean). */
+  dtype?: DType;
+}
+
+export interface VarOptions extends ReduceOptions {
+  /** Delta degrees of freedom (numpy's ddof, default 0). */
+  ddof?: number;
+}
+
+export interface ArgReduceOptions {
+  /** One axis, or null/omitted for the flattened array. */
+  axis?: number | null;
+  keepdims?: boolean;
+  splitEvery?: number | { readonly [axis: number]: number };
+}
+
+/** A slice: start/stop/step as in Python, negative values counting from the end. */
+export interface Slice {
+  readonly start?: number | null;
+  readonly stop?: number | null;
+  readonly step?: number | null;
+}
+
+/**
+ * One index of `get`: an integer, a Slice (or "start:stop:step" string such as ":" or "::-1"),
+ * `null` for a new axis, "..." for the remaining axes, or a boolean LazyArray mask.
+ */
+export type Index = number | Slice | string | null | LazyArray;
+
+export interface RechunkOptions {
+  /** Graph-size threshold of dask's planner (default 4). */
+  threshold?: number;
+  /** Largest intermediate block in bytes (default 128 MiB). */
+  blockSizeLimit?: number;
+}
+
+/** Where a block sits, given to mapBlocks / mapOverlap functions. */
+export interface BlockInfo {
+  /** Block index along each axis of the output. */
+  chunkLocation: number[];
+  /** Number of blocks along each axis of the output. */
+  numChunks: number[];
+  /** [start, stop) of this block in the output array, per axis. */
+  arrayLocation: [number, number][];
+  /** Shape of the whole output array. */
+  shape: number[];
+  /** Output dtype. */
+  dtype: DType;
+}
+
+export type BlockFunction = (block: NDArray, info: BlockInfo) => NDArray | Block | number | boolean;
+export type MultiBlockFunction = (blocks: NDArray[], info: BlockInfo) => NDArray | Block | number | boolean;
+
+export interface MapBlocksOptions {
+  /** Output dtype (default: the input's). */
+  dtype?: DType;
+  /** Output chunks, when the function changes block shapes (sizes per axis, or a chunk spec). */
+  chunks?: ChunksSpec;
+  /** Axes of the input removed by the function. */
+  dropAxis?: number | readonly number[];
+  /** Positions of new axes in the output (length 1 unless chunks say otherwise). */
+  newAxis?: number | readonly number[];
+  /** Label shown in summaries. */
+  name?: string;
+}
+
+export type Boundary = "none" | "reflect" | "periodic" | "nearest" | number;
+
+export interface MapOverlapOptions {
+  /** Halo width: one number for every axis, per-axis list, or {axis: depth}. */
+  depth: number | readonly number[] | { readonly [axis: number]: number };
+  /** What lies beyond the array's edges (default "none", as dask 2022.12); one for all axes or per axis. */
+  boundary?: Boundary | readonly Boundary[] | { readonly [axis: number]: Boundary };
+  /** Cut the halo from the function's output (default true). */
+  trim?: boolean;
+  dtype?: DType;
+  name?: string;
+}
+
+export interface LayerSummary {
+  name: string;
+  kind: string;
+  label: string;
+  tasks: number;
+  numBlocks: number[];
+  dtype: string;
+  dependencies: string[];
+}
+
+export interface GraphSummary {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  chunks: number[][];
+  numBlocks: number[];
+  /** Largest block's shape. */
+  chunkSize: number[];
+  /** Bytes of the result (NaN when sizes are unknown). */
+  nbytes: number;
+  chunkBytes: number;
+  /** Bytes held by the sources the graph reads. */
+  sourceBytes: number;
+  layers: LayerSummary[];
+  /** Tasks if every layer were materialised in full. */
+  tasksFull: number;
+  /** Tasks after culling and fusion, for computing the whole array (null when too big to count). */
+  tasksOptimized: number | null;
+  unknownChunks: boolean;
+}
+
+const SUMMARY_COUNT_LIMIT = 200_000;
+
+export class LazyArray {
+  readonly layer: Layer;
+  readonly dtype: DType;
+  readonly chunks: Chunks;
+  readonly shape: readonly number[];
+
+  constructor(layer: Layer) {
+    if (layer.dtype === "object") throw new Error("internal: a LazyArray needs an array layer");
+    this.layer = layer;
+    this.dtype = layer.dtype;
+    this.chunks = layer.chunks;
+    this.shape = Object.freeze(shapeOfChunks(layer.chunks));
+    Object.freeze(this);
+  }
+
+  get name(): string {
+    return this.layer.name;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get itemsize(): number {
+    return itemsize(this.dtype);
+  }
+  get nbytes(): number {
+    return this.size * this.itemsize;
+  }
+  get numBlocks(): number[] {
+    return this.layer.numBlocks.slice();
+  }
+  get npartitions(): number {
+    return this.layer.numTasks;
+  }
+  /** The largest block's shape (dask's chunksize). */
+  get chunkSize(): number[] {
+    return this.chunks.map((c) => (c.length ? Math.max(...c) : 0));
+  }
+
+  toString(): string {
+    const shape = this.shape.map((s) => (Number.isNaN(s) ? "NaN" : String(s))).join(", ");
+    return `lazy.array<${this.layer.label}, shape=[${shape}], dtype=${this.dtype}, chunksize=[${this.chunkSize.join(", ")}], blocks=${this.npartitions}>`;
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // ------------------------------------------------------------------ elementwise
+  add(o: Operand): LazyArray {
+    return ops.binary("add", this, o);
+  }
+  sub(o: Operand): LazyArray {
+    return ops.binary("sub", this, o);
+  }
+  mul(o: Operand): LazyArray {
+    return ops.binary("mul", this, o);
+  }
+  /** True division (integers give float64, as numpy's `/`). */
+  div(o: Operand): LazyArray {
+    return ops.binary("div", this, o);
+  }
+  floorDiv(o: Operand): LazyArray {
+    return ops.binary("floorDiv", this, o);
+  }
+  mod(o: Operand): LazyArray {
+    return ops.binary("mod", this, o);
+  }
+  pow(o: Operand): LazyArray {
+    return ops.binary("pow", this, o);
+  }
+  maximum(o: Operand): LazyArray {
+    return ops.binary("maximum", this, o);
+  }
+  minimum(o: Operand): LazyArray {
+    return ops.binary("minimum", this, o);
+  }
+  gt(o: Operand): LazyArray {
+    return ops.binary("gt", this, o);
+  }
+  ge(o: Operand): LazyArray {
+    return ops.binary("ge", this, o);
+  }
+  lt(o: Operand): LazyArray {
+    return ops.binary("lt", this, o);
+  }
+  le(o: Operand): LazyArray {
+    return ops.binary("le", this, o);
+  }
+  eq(o: Operand): LazyArray {
+    return ops.binary("eq", this, o);
+  }
+  ne(o: Operand): LazyArray {
+    return ops.binary("ne", this, o);
+  }
+  logicalAnd(o: Operand): LazyArray {
+    return ops.binary("logicalAnd", this, o);
+  }
+  logicalOr(o: Operand): LazyArray {
+    return ops.binary("logicalOr", this, o);
+  }
+  logicalXor(o: Operand): LazyArray {
+    return ops.binary("logicalXor", this, o);
+  }
+  logicalNot(): LazyArray {
+    return ops.unary("logicalNot", this);
+  }
+  neg(): LazyArray {
+    return ops.unary("neg", this);
+  }
+  abs(): LazyArray {
+    return ops.unary("abs", this);
+  }
+  sign(): LazyArray {
+    return ops.unary("sign", this);
+  }
+  square(): LazyArray {
+    return ops.unary("square", this);
+  }
+  sqrt(): LazyArray {
+    return ops.unary("sqrt", this);
+  }
+  exp(): LazyArray {
+    return ops.unary("exp", this);
+  }
+  log(): LazyArray {
+    return ops.unary("log", this);
+  }
+  log10(): LazyArray {
+    return ops.unary("log10", this);
+  }
+  log2(): LazyArray {
+    return ops.unary("log2", this);
+  }
+  log1p(): LazyArray {
+    return ops.unary("log1p", this);
+  }
+  expm1(): LazyArray {
+    return ops.unary("expm1", this);
+  }
+  sin(): LazyArray {
+    return ops.unary("sin", this);
+  }
+  cos(): LazyArray {
+    return ops.unary("cos", this);
+  }
+  tan(): LazyArray {
+    return ops.unary("tan", this);
+  }
+  arctan(): LazyArray {
+    return ops.unary("arctan", this);
+  }
+  tanh(): LazyArray {
+    return ops.unary("tanh", this);
+  }
+  floor(): LazyArray {
+    return ops.unary("floor", this);
+  }
+  ceil(): LazyArray {
+    return ops.unary("ceil", this);
+  }
+  /** Round half to even (numpy's rint / round with 0 decimals). */
+  rint(): LazyArray {
+    return ops.unary("rint", this);
+  }
+  isnan(): LazyArray {
+    return ops.unary("isnan", this);
+  }
+  isfinite(): LazyArray {
+    return ops.unary("isfinite", this);
+  }
+  isinf(): LazyArray {
+    return ops.unary("isinf", this);
+  }
+  clip(min: Operand | null, max: Operand | null): LazyArray {
+    let r: LazyArray = this;
+    if (min !== null) r = ops.binary("maximum", r, min);
+    if (max !== null) r = ops.binary("minimum", r, max);
+    return r;
+  }
+  /** A copy converted to `dtype` (numpy's astype: truncation toward zero, wrap-around for integers). */
+  astype(dtype: DType): LazyArray {
+    return ops.astype(this, dtype);
+  }
+
+  // ------------------------------------------------------------------ reductions
+  sum(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "sum", opts ?? {});
+  }
+  prod(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "prod", opts ?? {});
+  }
+  mean(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "mean", opts ?? {});
+  }
+  min(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "min", opts ?? {});
+  }
+  max(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "max", opts ?? {});
+  }
+  var(opts?: VarOptions): LazyArray {
+    return reduction.reduce(this, "var", opts ?? {});
+  }
+  std(opts?: VarOptions): LazyArray {
+    return reduction.reduce(this, "std", opts ?? {});
+  }
+  any(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "any", opts ?? {});
+  }
+  all(opts?: ReduceOptions): LazyArray {
+    return reduction.reduce(this, "all", opts ?? {});
+  }
+  argmax(opts?: ArgReduceOptions): LazyArray {
+    return reduction.argReduce(this, "argmax", opts ?? {});
+  }
+  argmin(opts?: ArgReduceOptions): LazyArray {
+    return reduction.argReduce(this, "argmin", opts ?? {});
+  }
+
+  // ------------------------------------------------------------------ indexing and shape
+  /** numpy-style indexing: `x.get(0, ":", slice(1, null, 2), null)`, or `x.get(mask)` with a boolean array. */
+  get(...index: Index[]): LazyArray {
+    return slicing.getitem(this, index);
+  }
+  /** Same blocks, sizes measured: required after boolean masking before size-dependent operations. */
+  computeChunkSizes(opts?: ComputeOptions): Promise<LazyArray> {
+    return slicing.computeChunkSizes(this, opts ?? {});
+  }
+  rechunk(chunks: ChunksSpec, opts?: RechunkOptions): LazyArray {
+    return rechunkMod.rechunk(this, chunks, opts ?? {});
+  }
+  reshape(shape: readonly number[]): LazyArray {
+    return rechunkMod.reshape(this, shape);
+  }
+  transpose(axes?: readonly number[]): LazyArray {
+    return blockwise.transpose(this, axes);
+  }
+  get T(): LazyArray {
+    return blockwise.transpose(this);
+  }
+  /** Remove length-1 axes (all, or the given ones). */
+  squeeze(axis?: number | readonly number[]): LazyArray {
+    return rechunkMod.squeeze(this, axis);
+  }
+  /** Insert a length-1 axis at `axis`. */
+  expandDims(axis: number): LazyArray {
+    return rechunkMod.expandDims(this, axis);
+  }
+  ravel(): LazyArray {
+    return rechunkMod.reshape(this, [this.size]);
+  }
+
+  // ------------------------------------------------------------------ user functions
+  /** Apply `fn` to every block (main thread: a user function is not portable to workers). */
+  mapBlocks(fn: BlockFunction, opts?: MapBlocksOptions): LazyArray {
+    return blockwise.mapBlocks((bs, info) => fn(bs[0], info), [this], opts ?? {});
+  }
+  /** Apply `fn` to every block extended by a halo from its neighbours (and the boundary). */
+  mapOverlap(fn: BlockFunction, opts: MapOverlapOptions): LazyArray {
+    return overlap.mapOverlap(this, fn, opts);
+  }
+
+  // ------------------------------------------------------------------ computing
+  /** Compute the array: a new scijs ndarray (C order). */
+  async compute(opts: ComputeOptions = {}): Promise<NDArray> {
+    return (await compute([this], opts))[0];
+  }
+  /** Compute on this thread without yielding (no progress display or abort between tasks). */
+  computeSync(opts: ComputeOptions = {}): NDArray {
+    return computeSync([this], opts)[0];
+  }
+
+  /** What the graph holds, for display: layers, task counts before and after optimisation, bytes. */
+  summary(): GraphSummary {
+    const layers = collectLayers([this.layer]);
+    const tasksFull = layers.reduce((n, l) => n + l.numTasks, 0);
+    let tasksOptimized: number | null = null;
+    if (tasksFull <= SUMMARY_COUNT_LIMIT) {
+      try {
+        tasksOptimized = plan([this.layer], this.layer.keys()).order.length;
+      } catch {
+        tasksOptimized = null;
+      }
+    }
+    const unknown = hasUnknown(this.chunks);
+    return {
+      name: this.name,
+      shape: this.shape.slice(),
+      dtype: this.dtype,
+      chunks: this.chunks.map((c) => c.slice()),
+      numBlocks: this.numBlocks,
+      chunkSize: this.chunkSize,
+      nbytes: unknown ? NaN : this.nbytes,
+      chunkBytes: largestBlockBytes(this.chunks, this.dtype),
+      sourceBytes: layers.reduce((n, l) => n + l.sourceBytes, 0),
+      layers: layers.map((l) => ({
+        name: l.name,
+        kind: l.kind,
+        label: l.label,
+        tasks: l.numTasks,
+        numBlocks: l.numBlocks.slice(),
+        dtype: l.dtype,
+        dependencies: l.dependencies.map((d) => d.name),
+      })),
+      tasksFull,
+      tasksOptimized,
+      unknownChunks: unknown,
+    };
+  }
+}
+
+function assemble(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDArray {
+  if (hasUnknown(x.chunks)) {
+    // sizes are known now, from the blocks themselves
+    return assembleUnknown(x, results);
+  }
+  const out = emptyBlock(x.dtype, x.shape);
+  const offs = x.chunks.map((c) => cumulative(c));
+  for (const idx of blockIndices(x.numBlocks)) {
+    const b = results.get(x.layer.key(idx)) as Block;
+    checkBlock(x, idx, b);
+    copyInto(out, idx.map((i, a) => offs[a][i]), b);
+  }
+  return toNDArray(out);
+}
+
+function checkBlock(x: LazyArray, idx: number[], b: Block): void {
+  const want = idx.map((i, a) => x.chunks[a][i]);
+  if (b.shape.length !== want.length || b.shape.some((s, a) => s !== want[a] && !Number.isNaN(want[a]))) {
+    throw new RangeError(
+      `block [${idx.join(", ")}] of ${x.layer.label} has shape [${b.shape.join(", ")}] but the array's chunks say [${want.join(", ")}]; ` +
+        `if a mapBlocks function changes block shapes, pass the output chunks (the \`chunks\` option)`,
+    );
+  }
+}
+
+function assembleUnknown(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDArray {
+  const nb = x.numBlocks;
+  const sizes: number[][] = nb.map((n) => new Array(n).fill(NaN));
+  for (const idx of blockIndices(nb)) {
+    const b = results.get(x.layer.key(idx)) as Block;
+    idx.forEach((i, a) => {
+      const s = b.shape[a];
+      if (!Number.isNaN(sizes[a][i]) && sizes[a][i] !== s) {
+        throw new Error(`blocks of ${x.layer.label} along axis ${a} disagree on their size (${sizes[a][i]} and ${s})`);
+      }
+      sizes[a][i] = s;
+    });
+  }
+  const known = sizes as Chunks;
+  const out = emptyBlock(x.dtype, shapeOfChunks(known));
+  const offs = known.map((c) => cumulative(c));
+  for (const idx of blockIndices(nb)) {
+    copyInto(out, idx.map((i, a) => offs[a][i]), results.get(x.layer.key(idx)) as Block);
+  }
+  return toNDArray(out);
+}
+
+function outputKeys(arrays: readonly LazyArray[]): Key[] {
+  const keys: Key[] = [];
+  const seen = new Set<string>();
+  for (const a of arrays) {
+    if (seen.has(a.name)) continue;
+    seen.add(a.name);
+    keys.push(...a.layer.keys());
+  }
+  return keys;
+}
+
+/** Compute several arrays in one pass over their shared graph. */
+export async function compute(arrays: readonly LazyArray[], opts: ComputeOptions = {}): Promise<NDArray[]> {
+  checkScheduler(opts);
+  const p = plan(
+    arrays.map((a) => a.layer),
+    outputKeys(arrays),
+    opts.optimize ?? true,
+  );
+  const results = await executeAsync(p, opts);
+  return arrays.map((a) => assemble(a, results));
+}
+
+export function computeSync(arrays: readonly LazyArray[], opts: ComputeOptions = {}): NDArray[] {
+  checkScheduler(opts);
+  const p = plan(
+    arrays.map((a) => a.layer),
+    outputKeys(arrays),
+    opts.optimize ?? true,
+  );
+  const results = executeSync(p, opts);
+  return arrays.map((a) => assemble(a, results));
+}
+
+function checkScheduler(opts: ComputeOptions): void {
+  const s = opts.scheduler ?? "sync";
+  if (s !== "sync" && s !== "threads") {
+    throw new TypeError(`compute: unknown scheduler ${JSON.stringify(s)}; use "sync" or "threads"`);
+  }
+}
+
+/** Throw the standard unknown-chunks error if `x` has NaN chunk sizes. */
+export function requireKnownChunks(x: LazyArray, operation: string): void {
+  assertKnownChunks(x.chunks, operation);
+}
+
+export { UnknownChunksError };

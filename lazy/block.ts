@@ -1,0 +1,165 @@
+/**
+ * In-memory blocks: strided views over typed arrays, structurally the same as a scijs `ndarray`
+ * (data, shape, stride, offset), so an ndarray can be passed wherever a Block is expected and every
+ * Block we produce is wrapped as an ndarray for users.
+ */
+import ndarray = require("ndarray");
+import { DType, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray } from "./dtype";
+
+export interface Block {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  readonly offset: number;
+}
+
+/** What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array). */
+export type NDArray = ndarray.NdArray<TypedArray>;
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function cStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    st[a] = s;
+    s *= shape[a];
+  }
+  return st;
+}
+
+export function makeBlock(data: TypedArray, shape: readonly number[]): Block {
+  return { data, shape: shape.slice(), stride: cStrides(shape), offset: 0 };
+}
+
+export function emptyBlock(dtype: DType, shape: readonly number[]): Block {
+  return makeBlock(allocate(dtype, sizeOf(shape)), shape);
+}
+
+export function isCContiguous(b: Block): boolean {
+  let s = 1;
+  for (let a = b.shape.length - 1; a >= 0; a--) {
+    if (b.shape[a] !== 1 && b.stride[a] !== s) return false;
+    s *= b.shape[a];
+  }
+  return true;
+}
+
+export function toNDArray(b: Block): NDArray {
+  return ndarray(b.data, b.shape.slice(), b.stride.slice(), b.offset);
+}
+
+/** A C-contiguous copy of `b` (or `b` itself when it already is contiguous and whole). */
+export function contiguous(b: Block, dtype?: DType): Block {
+  const d = dtype ?? dtypeOfTypedArray(b.data);
+  const n = sizeOf(b.shape);
+  if (isCContiguous(b) && (dtype === undefined || dtypeOfTypedArray(b.data) === dtypeOfTypedArray(allocate(d, 0)))) {
+    if (b.offset === 0 && b.data.length === n) return b;
+    const C = arrayConstructor(d);
+    return makeBlock(new C(b.data.buffer, b.data.byteOffset + b.offset * b.data.BYTES_PER_ELEMENT, n), b.shape);
+  }
+  const out = emptyBlock(d, b.shape);
+  copyInto(out, new Array(b.shape.length).fill(0), b);
+  return out;
+}
+
+/**
+ * Copy `src` into `dst` at `start` (per-axis offsets in dst). Values are stored with the typed
+ * array's own conversion (wrap-around for integers, rounding for float32).
+ */
+export function copyInto(dst: Block, start: readonly number[], src: Block): void {
+  const nd = src.shape.length;
+  if (nd === 0) {
+    dst.data[dst.offset] = src.data[src.offset];
+    return;
+  }
+  if (sizeOf(src.shape) === 0) return;
+  let dOff = dst.offset;
+  for (let a = 0; a < nd; a++) dOff += start[a] * dst.stride[a];
+  const last = nd - 1;
+  const n = src.shape[last];
+  const ss = src.stride[last];
+  const ds = dst.stride[last];
+  const idx = new Array(nd).fill(0);
+  const sd = src.data;
+  const dd = dst.data;
+  let so = src.offset;
+  let dof = dOff;
+  // fast path: contiguous rows of the same type -> TypedArray.set
+  const sameType = sd.constructor === dd.constructor;
+  while (true) {
+    if (ss === 1 && ds === 1 && sameType) {
+      (dd as Float64Array).set((sd as Float64Array).subarray(so, so + n), dof);
+    } else {
+      for (let i = 0, s = so, d = dof; i < n; i++, s += ss, d += ds) dd[d] = sd[s];
+    }
+    let a = last - 1;
+    while (a >= 0) {
+      idx[a]++;
+      so += src.stride[a];
+      dof += dst.stride[a];
+      if (idx[a] < src.shape[a]) break;
+      so -= src.stride[a] * src.shape[a];
+      dof -= dst.stride[a] * src.shape[a];
+      idx[a] = 0;
+      a--;
+    }
+    if (a < 0) return;
+  }
+}
+
+/** A strided view of `b`: per axis start, count and step (step may be negative). No copy. */
+export function view(b: Block, start: readonly number[], count: readonly number[], step?: readonly number[]): Block {
+  let off = b.offset;
+  const stride = b.stride.map((s, a) => s * (step ? step[a] : 1));
+  for (let a = 0; a < start.length; a++) off += start[a] * b.stride[a];
+  return { data: b.data, shape: count.slice(), stride, offset: off };
+}
+
+/** Drop axes (which must have length 1) or insert length-1 axes: a view. */
+export function reshapeView(b: Block, shape: readonly number[]): Block {
+  if (isCContiguous(b)) return { data: b.data, shape: shape.slice(), stride: cStrides(shape), offset: b.offset };
+  return reshapeView(contiguous(b), shape);
+}
+
+export function transposeView(b: Block, axes: readonly number[]): Block {
+  return { data: b.data, shape: axes.map((a) => b.shape[a]), stride: axes.map((a) => b.stride[a]), offset: b.offset };
+}
+
+/** Read one element at a multi-index. */
+export function getAt(b: Block, idx: readonly number[]): number {
+  let o = b.offset;
+  for (let a = 0; a < idx.length; a++) o += idx[a] * b.stride[a];
+  return b.data[o];
+}
+
+/** Nested JS arrays from a block (for tests, display and JSON). */
+export function toNested(b: Block): unknown {
+  const rec = (a: number, off: number): unknown => {
+    if (a === b.shape.length) return b.data[off];
+    const out = new Array(b.shape[a]);
+    for (let i = 0; i < b.shape[a]; i++) out[i] = rec(a + 1, off + i * b.stride[a]);
+    return out;
+  };
+  return rec(0, b.offset);
+}
+
+/** Flat C-order copy of the values as a plain number array. */
+export function toFlat(b: Block): number[] {
+  const c = contiguous(b);
+  return Array.from(c.data.subarray(c.offset, c.offset + sizeOf(c.shape)));
+}
+
+export function isBlock(x: unknown): x is Block {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    ArrayBuffer.isView((x as Block).data) &&
+    Array.isArray((x as Block).shape) &&
+    Array.isArray((x as Block).stride)
+  );
+}

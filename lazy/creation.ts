@@ -1,0 +1,389 @@
+/**
+ * Creating LazyArrays: from in-memory arrays (scijs ndarray, typed arrays, nested JS arrays), and
+ * zeros / ones / full / arange / linspace / seeded random, whose blocks are made inside their tasks.
+ */
+import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides } from "./block";
+import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "./chunks";
+import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray } from "./dtype";
+import { Layer, registerKernel } from "./graph";
+import { LazyArray } from "./array";
+
+export interface FromArrayOptions {
+  /** Chunk specification (default "auto": about 128 MiB blocks). */
+  chunks?: ChunksSpec;
+  /** dtype of nested JS arrays (default float64, bool for booleans); converts typed data when it differs. */
+  dtype?: DType;
+  /** Label in summaries (default "from-array"). */
+  name?: string;
+}
+
+export interface CreationOptions {
+  chunks?: ChunksSpec;
+  dtype?: DType;
+}
+
+type Nested = number | boolean | readonly Nested[];
+
+function nestedShape(x: Nested): number[] {
+  const shape: number[] = [];
+  let cur: Nested = x;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = (cur as readonly Nested[])[0];
+  }
+  return shape;
+}
+
+function fillNested(x: Nested, shape: number[], out: TypedArray, isBool: boolean): void {
+  let k = 0;
+  const rec = (v: Nested, a: number, path: number[]) => {
+    if (a === shape.length) {
+      if (Array.isArray(v)) throw new RangeError(`fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a number, found a list`);
+      if (typeof v !== "number" && typeof v !== "boolean") {
+        throw new TypeError(`fromArray: element at [${path.join(", ")}] is ${typeof v}, expected a number or boolean`);
+      }
+      out[k++] = isBool ? (v ? 1 : 0) : +v;
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[a]) {
+      throw new RangeError(
+        `fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a list of length ${shape[a]}, found ${Array.isArray(v) ? `length ${v.length}` : typeof v}`,
+      );
+    }
+    (v as readonly Nested[]).forEach((c, i) => rec(c, a + 1, [...path, i]));
+  };
+  rec(x, 0, []);
+}
+
+function firstLeaf(x: Nested): Nested {
+  let cur = x;
+  while (Array.isArray(cur) && cur.length) cur = (cur as readonly Nested[])[0];
+  return cur;
+}
+
+/** Turn an ndarray, a typed array (1-D), a nested JS array or a scalar into a Block and its dtype. */
+export function toBlock(data: unknown, dtype?: DType): { block: Block; dtype: DType } {
+  if (isBlock(data)) {
+    const d = dtype ?? dtypeOfTypedArray(data.data);
+    if (dtype !== undefined && dtypeOfTypedArray(allocate(dtype, 0)) !== dtypeOfTypedArray(data.data)) {
+      const out = emptyBlock(dtype, data.shape);
+      copyCast(data, out, dtype);
+      return { block: out, dtype };
+    }
+    return { block: data, dtype: d };
+  }
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    return toBlock(makeBlock(data as TypedArray, [(data as TypedArray).length]), dtype);
+  }
+  if (typeof data === "number" || typeof data === "boolean" || Array.isArray(data)) {
+    const nested = data as Nested;
+    const leaf = firstLeaf(nested);
+    const d = dtype ?? (typeof leaf === "boolean" ? "bool" : "float64");
+    checkDType(d, "fromArray");
+    const shape = nestedShape(nested);
+    const out = allocate(d, sizeOf(shape));
+    if (d === "float64" || d === "float32" || d === "bool") fillNested(nested, shape, out, d === "bool");
+    else {
+      const tmp = new Float64Array(sizeOf(shape));
+      fillNested(nested, shape, tmp, false);
+      for (let i = 0; i < tmp.length; i++) out[i] = castValue(d, tmp[i]);
+    }
+    return { block: makeBlock(out, shape), dtype: d };
+  }
+  throw new TypeError(
+    `fromArray: expected a scijs ndarray, a typed array, a nested JS array or a number, got ${data === null ? "null" : typeof data}`,
+  );
+}
+
+function copyCast(src: Block, dst: Block, d: DType): void {
+  const n = sizeOf(src.shape);
+  const st = cStrides(src.shape);
+  for (let k = 0; k < n; k++) {
+    let o = src.offset;
+    let r = k;
+    for (let a = 0; a < src.shape.length; a++) {
+      const i = Math.floor(r / st[a]);
+      r -= i * st[a];
+      o += i * src.stride[a];
+    }
+    dst.data[k] = castValue(d, src.data[o]);
+  }
+}
+
+interface SliceParams {
+  start: number[];
+  count: number[];
+}
+
+registerKernel<SliceParams>("source.slice", (_inputs, p, local) => view(local!.data as Block, p.start, p.count));
+
+/**
+ * A LazyArray over an in-memory array (no copy: like dask.array.from_array, the lazy array reads
+ * the data when computed; do not modify the source afterwards).
+ */
+export function fromArray(data: unknown, opts: FromArrayOptions = {}): LazyArray {
+  const { block, dtype } = toBlock(data, opts.dtype);
+  const chunks = normalizeChunks(opts.chunks ?? "auto", block.shape, { dtype });
+  const offs = chunks.map((c) => cumulative(c));
+  const layer = new Layer({
+    kind: "source",
+    label: opts.name ?? "from-array",
+    chunks,
+    dtype,
+    dependencies: [],
+    sourceBytes: sizeOf(block.shape) * block.data.BYTES_PER_ELEMENT,
+    task: (index, key) => ({
+      key,
+      op: "source.slice",
+      params: { start: index.map((i, a) => offs[a][i]), count: blockShape(chunks, index) } satisfies SliceParams,
+      deps: [],
+      local: { data: block },
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+interface FullParams {
+  shape: number[];
+  dtype: DType;
+  value: number;
+}
+registerKernel<FullParams>("full", (_i, p) => {
+  const b = emptyBlock(p.dtype, p.shape);
+  if (p.value !== 0) b.data.fill(p.value);
+  return b;
+});
+
+function checkShape(shape: readonly number[], where: string): number[] {
+  if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new RangeError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+  }
+  return shape.slice();
+}
+
+/** An array of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number | boolean, opts: CreationOptions = {}): LazyArray {
+  const s = checkShape(shape, "full");
+  const dtype = checkDType(opts.dtype ?? (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "float64" : "float64"), "full");
+  const v = castValue(dtype, value);
+  const chunks = normalizeChunks(opts.chunks ?? "auto", s, { dtype });
+  const layer = new Layer({
+    kind: "creation",
+    label: v === 0 ? "zeros" : v === 1 ? "ones" : "full",
+    chunks,
+    dtype,
+    dependencies: [],
+    task: (index, key) => ({ key, op: "full", params: { shape: blockShape(chunks, index), dtype, value: v } satisfies FullParams, deps: [] }),
+  });
+  return new LazyArray(layer);
+}
+
+export function zeros(shape: readonly number[], opts: CreationOptions = {}): LazyArray {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: readonly number[], opts: CreationOptions = {}): LazyArray {
+  return full(shape, 1, opts);
+}
+
+interface RangeParams {
+  start: number;
+  step: number;
+  offset: number;
+  count: number;
+  dtype: DType;
+}
+registerKernel<RangeParams>("range", (_i, p) => {
+  const out = allocate(p.dtype, p.count);
+  for (let i = 0; i < p.count; i++) out[i] = p.start + (p.offset + i) * p.step;
+  return makeBlock(out, [p.count]);
+});
+
+interface LinspaceParams {
+  start: number;
+  stop: number;
+  num: number;
+  div: number;
+  offset: number;
+  count: number;
+  dtype: DType;
+  endpoint: boolean;
+}
+registerKernel<LinspaceParams>("linspace", (_i, p) => {
+  const out = allocate(p.dtype, p.count);
+  const step = (p.stop - p.start) / p.div;
+  for (let i = 0; i < p.count; i++) {
+    const k = p.offset + i;
+    out[i] = p.endpoint && k === p.num - 1 ? p.stop : p.start + k * step;
+  }
+  return makeBlock(out, [p.count]);
+});
+
+function rangeLayer(label: string, n: number, dtype: DType, chunksSpec: ChunksSpec | undefined, params: (offset: number, count: number) => object, op: string): LazyArray {
+  const chunks = normalizeChunks(chunksSpec ?? "auto", [n], { dtype });
+  const offs = cumulative(chunks[0]);
+  const layer = new Layer({
+    kind: "creation",
+    label,
+    chunks,
+    dtype,
+    dependencies: [],
+    task: (index, key) => ({ key, op, params: params(offs[index[0]], chunks[0][index[0]]), deps: [] }),
+  });
+  return new LazyArray(layer);
+}
+
+/**
+ * numpy.arange: `arange(stop)`, `arange(start, stop)` or `arange(start, stop, step)`. Integral
+ * arguments give float64 unless a dtype is given (numpy's int64 is float64 here).
+ */
+export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): LazyArray {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError("arange: step must be a finite non-zero number");
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const dtype = checkDType(opts.dtype ?? "float64", "arange");
+  return rangeLayer("arange", n, dtype, opts.chunks, (offset, count) => ({ start, step, offset, count, dtype }) satisfies RangeParams, "range");
+}
+
+export interface LinspaceOptions extends CreationOptions {
+  /** Include `stop` (default true). */
+  endpoint?: boolean;
+}
+
+/** numpy.linspace. */
+export function linspace(start: number, stop: number, num = 50, opts: LinspaceOptions = {}): LazyArray {
+  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  const endpoint = opts.endpoint ?? true;
+  const div = endpoint ? num - 1 : num;
+  const dtype = checkDType(opts.dtype ?? "float64", "linspace");
+  return rangeLayer(
+    "linspace",
+    num,
+    dtype,
+    opts.chunks,
+    (offset, count) => ({ start, stop, num, div: div > 0 ? div : 1, offset, count, dtype, endpoint }) satisfies LinspaceParams,
+    "linspace",
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Seeded random numbers: counter-based (a hash of seed and element index), so every block is made
+// independently in its own task and the values do not depend on the chunking.
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** 32 random bits for (seed, stream, counter). */
+function bits32(seed: number, stream: number, lo: number, hi: number): number {
+  let h = fmix32((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
+  h = fmix32((h ^ lo) >>> 0);
+  h = fmix32((h ^ Math.imul(hi + 0x632be5ab, 0x85ebca6b)) >>> 0);
+  return h;
+}
+
+/** A uniform double in [0, 1) with 53 random bits for element `i`. */
+function uniformAt(seed: number, i: number, stream = 0): number {
+  const lo = i >>> 0;
+  const hi = Math.floor(i / 4294967296);
+  const a = bits32(seed, stream * 2, lo, hi) >>> 5; // 27 bits
+  const b = bits32(seed, stream * 2 + 1, lo, hi) >>> 6; // 26 bits
+  return (a * 67108864 + b) / 9007199254740992;
+}
+
+interface RandomParams {
+  dist: "uniform" | "normal" | "integers";
+  seed: number;
+  a: number;
+  b: number;
+  shape: number[];
+  /** Global shape and this block's start, to number elements independently of chunking. */
+  full: number[];
+  start: number[];
+  dtype: DType;
+}
+
+registerKernel<RandomParams>("random", (_i, p) => {
+  const out = emptyBlock(p.dtype, p.shape);
+  const n = sizeOf(p.shape);
+  const fst = cStrides(p.full);
+  const nd = p.shape.length;
+  const idx = new Array(nd).fill(0);
+  for (let k = 0; k < n; k++) {
+    let g = 0;
+    for (let a = 0; a < nd; a++) g += (p.start[a] + idx[a]) * fst[a];
+    let v: number;
+    if (p.dist === "uniform") v = p.a + (p.b - p.a) * uniformAt(p.seed, g);
+    else if (p.dist === "integers") v = p.a + Math.floor((p.b - p.a) * uniformAt(p.seed, g));
+    else {
+      // Box-Muller on two independent streams
+      const u1 = 1 - uniformAt(p.seed, g, 0);
+      const u2 = uniformAt(p.seed, g, 1);
+      v = p.a + p.b * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+    out.data[k] = v;
+    for (let a = nd - 1; a >= 0; a--) {
+      if (++idx[a] < p.shape[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+});
+
+export interface RandomOptions extends CreationOptions {
+  /** Seed (an integer; default 0). The same seed gives the same values whatever the chunks. */
+  seed?: number;
+}
+
+function randomLayer(dist: RandomParams["dist"], a: number, b: number, shape: readonly number[], opts: RandomOptions, dflt: DType): LazyArray {
+  const s = checkShape(shape, `random.${dist}`);
+  const dtype = checkDType(opts.dtype ?? dflt, `random.${dist}`);
+  const seed = (opts.seed ?? 0) >>> 0;
+  const chunks = normalizeChunks(opts.chunks ?? "auto", s, { dtype });
+  const offs = chunks.map((c) => cumulative(c));
+  const layer = new Layer({
+    kind: "random",
+    label: `random-${dist}`,
+    chunks,
+    dtype,
+    dependencies: [],
+    task: (index, key) => ({
+      key,
+      op: "random",
+      params: { dist, seed, a, b, shape: blockShape(chunks, index), full: s, start: index.map((i, ax) => offs[ax][i]), dtype } satisfies RandomParams,
+      deps: [],
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+/** Seeded random numbers, chunk-independent: the same seed and shape give the same values. */
+export const random = {
+  /** Uniform in [0, 1). */
+  random(shape: readonly number[], opts: RandomOptions = {}): LazyArray {
+    return randomLayer("uniform", 0, 1, shape, opts, "float64");
+  },
+  /** Uniform in [low, high). */
+  uniform(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
+    return randomLayer("uniform", low, high, shape, opts, "float64");
+  },
+  /** Normal with mean `loc` and standard deviation `scale`. */
+  normal(loc: number, scale: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
+    return randomLayer("normal", loc, scale, shape, opts, "float64");
+  },
+  /** Integers in [low, high) (dtype int32 unless given). */
+  integers(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
+    return randomLayer("integers", low, high, shape, opts, "int32");
+  },
+};
+
+export { makeBlock };

@@ -1,0 +1,260 @@
+/**
+ * dtypes and numpy's type promotion.
+ *
+ * The engine has the nine dtypes below. numpy's 64-bit integers have no counterpart here: where numpy
+ * would produce int64 / uint64 (sums of integers, python ints outside 32 bits, int32 with uint32) we
+ * produce float64, which is exact for integers up to 2^53. This is one of the documented differences
+ * from numpy (docs/differences.md).
+ */
+
+export type DType =
+  | "bool"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "float32"
+  | "float64";
+
+export type TypedArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+export const DTYPES: readonly DType[] = Object.freeze([
+  "bool",
+  "int8",
+  "int16",
+  "int32",
+  "uint8",
+  "uint16",
+  "uint32",
+  "float32",
+  "float64",
+]);
+
+type Ctor = {
+  new (n: number): TypedArray;
+  new (buf: ArrayBufferLike, byteOffset?: number, length?: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
+
+const CTORS: Record<DType, Ctor> = {
+  bool: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
+}
+
+/** Throws a clear error if `d` is not one of the engine's dtypes. */
+export function checkDType(d: unknown, where = "dtype"): DType {
+  if (!isDType(d)) {
+    const hint =
+      d === "int64" || d === "uint64"
+        ? " (64-bit integers are not supported: use float64, exact up to 2^53, or int32)"
+        : d === "float16"
+          ? " (float16 is not supported: use float32)"
+          : "";
+    throw new TypeError(`${where}: unknown dtype ${JSON.stringify(d)}${hint}; expected one of ${DTYPES.join(", ")}`);
+  }
+  return d;
+}
+
+export function itemsize(d: DType): number {
+  return CTORS[d].BYTES_PER_ELEMENT;
+}
+
+export function arrayConstructor(d: DType): Ctor {
+  return CTORS[d];
+}
+
+/** A new zero-filled typed array of `n` elements of dtype `d`. */
+export function allocate(d: DType, n: number): TypedArray {
+  return new CTORS[d](n);
+}
+
+/** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately). */
+export function dtypeOfTypedArray(a: TypedArray | ArrayLike<number>): DType {
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Int16Array) return "int16";
+  if (a instanceof Int8Array) return "int8";
+  if (a instanceof Uint32Array) return "uint32";
+  if (a instanceof Uint16Array) return "uint16";
+  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return "uint8";
+  return "float64";
+}
+
+export const isBool = (d: DType): boolean => d === "bool";
+export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
+export const isUnsigned = (d: DType): boolean => d === "uint8" || d === "uint16" || d === "uint32";
+export const isSignedInt = (d: DType): boolean => d === "int8" || d === "int16" || d === "int32";
+export const isInteger = (d: DType): boolean => isUnsigned(d) || isSignedInt(d);
+
+/** 0 bool, 1 integer, 2 float: numpy's "kind" order used by value-based casting. */
+function category(d: DType): number {
+  return d === "bool" ? 0 : isFloat(d) ? 2 : 1;
+}
+
+function bits(d: DType): number {
+  return itemsize(d) * 8;
+}
+
+function signedOfBits(b: number): DType {
+  return b <= 8 ? "int8" : b <= 16 ? "int16" : b <= 32 ? "int32" : "float64"; // int64 -> float64
+}
+
+/** numpy.promote_types restricted to our dtypes (int64 results become float64). */
+export function promoteTypes(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (a === "bool") return b;
+  if (b === "bool") return a;
+  if (isFloat(a) || isFloat(b)) {
+    if (a === "float64" || b === "float64") return "float64";
+    // one is float32, the other an integer
+    const other = a === "float32" ? b : a;
+    return bits(other) <= 16 ? "float32" : "float64";
+  }
+  // both integers
+  const au = isUnsigned(a);
+  const bu = isUnsigned(b);
+  if (au === bu) return bits(a) >= bits(b) ? a : b;
+  const s = au ? b : a;
+  const u = au ? a : b;
+  if (bits(u) < bits(s)) return s;
+  return signedOfBits(bits(u) * 2);
+}
+
+/** numpy 1.x `min_scalar_type` for a JS number or boolean; "float16" is reported as "float32*" below. */
+function minScalarType(v: number | boolean): { dtype: DType; f16: boolean } {
+  if (typeof v === "boolean") return { dtype: "bool", f16: false };
+  if (Number.isInteger(v) && !Object.is(v, -0)) {
+    if (v >= 0) {
+      if (v <= 255) return { dtype: "uint8", f16: false };
+      if (v <= 65535) return { dtype: "uint16", f16: false };
+      if (v <= 4294967295) return { dtype: "uint32", f16: false };
+      return { dtype: "float64", f16: false };
+    }
+    if (v >= -128) return { dtype: "int8", f16: false };
+    if (v >= -32768) return { dtype: "int16", f16: false };
+    if (v >= -2147483648) return { dtype: "int32", f16: false };
+    return { dtype: "float64", f16: false };
+  }
+  const a = Math.abs(v);
+  if (!Number.isFinite(a) || a <= 65504) return { dtype: "float32", f16: true };
+  if (a <= 3.4028234663852886e38) return { dtype: "float32", f16: false };
+  return { dtype: "float64", f16: false };
+}
+
+/** The default dtype numpy gives a python scalar on its own. */
+export function scalarDefaultType(v: number | boolean): DType {
+  if (typeof v === "boolean") return "bool";
+  return "float64"; // python int -> int64 -> float64 here; python float -> float64
+}
+
+/**
+ * numpy 1.24's `result_type` for a mix of array dtypes and JS scalars (value-based casting): when
+ * the scalars' kind is no higher than the arrays' kind, each scalar counts as its minimal dtype;
+ * otherwise scalars take their default dtype. A JS number with an integral value counts as a python
+ * int, any other as a python float.
+ */
+export function resultType(...operands: (DType | number | boolean)[]): DType {
+  const arrays: DType[] = [];
+  const scalars: (number | boolean)[] = [];
+  for (const o of operands) {
+    if (typeof o === "string") arrays.push(checkDType(o));
+    else scalars.push(o);
+  }
+  if (arrays.length === 0) {
+    // only scalars: python semantics
+    let r: DType = "bool";
+    for (const s of scalars) r = promoteTypes(r, scalarDefaultType(s));
+    return r;
+  }
+  let r = arrays[0];
+  for (const d of arrays.slice(1)) r = promoteTypes(r, d);
+  if (scalars.length === 0) return r;
+  const arrayKind = Math.max(...arrays.map(category));
+  const scalarKind = Math.max(
+    ...scalars.map((s) => (typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2)),
+  );
+  if (scalarKind > arrayKind) {
+    for (const s of scalars) {
+      const k = typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2;
+      // a python int of higher kind is int64 (float64 here); a python float is float64
+      r = promoteTypes(r, k === 0 ? "bool" : "float64");
+      if (k === 1 && arrayKind === 0) {
+        // bool array + python int: numpy gives int64, which is float64 here
+        r = promoteTypes(r, "float64");
+      }
+    }
+    return r;
+  }
+  for (const s of scalars) {
+    const m = minScalarType(s);
+    if (m.f16) {
+      // float16 promotes with ints of <= 8 bits to float16, else like float32; with floats, to the float.
+      r = isFloat(r) ? r : promoteTypes(r, bits(r) <= 8 ? "float32" : "float32");
+    } else r = promoteTypes(r, m.dtype);
+  }
+  return r;
+}
+
+/** JS source that casts the number expression `v` to dtype `d` with numpy's wrap-around for integers. */
+export function castCode(d: DType, v: string): string {
+  switch (d) {
+    case "bool":
+      return `((${v}) ? 1 : 0)`;
+    case "int8":
+      return `(((${v}) << 24) >> 24)`;
+    case "uint8":
+      return `((${v}) & 255)`;
+    case "int16":
+      return `(((${v}) << 16) >> 16)`;
+    case "uint16":
+      return `((${v}) & 65535)`;
+    case "int32":
+      return `((${v}) | 0)`;
+    case "uint32":
+      return `((${v}) >>> 0)`;
+    case "float32":
+      return `Math.fround(${v})`;
+    case "float64":
+      return `(+(${v}))`;
+  }
+}
+
+/** Cast one JS number to dtype `d` as a typed-array store would (bool: nonzero -> 1). */
+export function castValue(d: DType, v: number | boolean): number {
+  const n = typeof v === "boolean" ? (v ? 1 : 0) : v;
+  switch (d) {
+    case "bool":
+      return n ? 1 : 0;
+    case "float32":
+      return Math.fround(n);
+    case "float64":
+      return n;
+    default: {
+      const t = allocate(d, 1);
+      t[0] = Number.isFinite(n) ? Math.trunc(n) : 0;
+      return t[0];
+    }
+  }
+}

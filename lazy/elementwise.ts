@@ -1,0 +1,581 @@
+/**
+ * Elementwise operations: an expression IR, numpy's result dtypes, code generation of one loop per
+ * (fused) expression, and the fusion pass that folds chains of elementwise tasks into one.
+ *
+ * Every node carries its dtype and its value is cast to it after the operation, so a fused chain
+ * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
+ */
+import { Block, cStrides, sizeOf } from "./block";
+import { DType, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "./dtype";
+import { Key, Task, dependentsCount, registerKernel, registerPass } from "./graph";
+
+export type Expr =
+  | { readonly t: "in"; readonly i: number; readonly dtype: DType }
+  | { readonly t: "const"; readonly v: number; readonly dtype: DType }
+  | { readonly t: "op"; readonly op: string; readonly dtype: DType; readonly args: readonly Expr[] };
+
+export const BINARY_OPS = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "floorDiv",
+  "mod",
+  "pow",
+  "maximum",
+  "minimum",
+  "fmax",
+  "fmin",
+  "arctan2",
+  "hypot",
+  "gt",
+  "ge",
+  "lt",
+  "le",
+  "eq",
+  "ne",
+  "logicalAnd",
+  "logicalOr",
+  "logicalXor",
+  "bitwiseAnd",
+  "bitwiseOr",
+  "bitwiseXor",
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export const UNARY_OPS = [
+  "neg",
+  "abs",
+  "sign",
+  "square",
+  "sqrt",
+  "cbrt",
+  "exp",
+  "expm1",
+  "exp2",
+  "log",
+  "log1p",
+  "log2",
+  "log10",
+  "sin",
+  "cos",
+  "tan",
+  "arcsin",
+  "arccos",
+  "arctan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "arcsinh",
+  "arccosh",
+  "arctanh",
+  "floor",
+  "ceil",
+  "trunc",
+  "rint",
+  "isnan",
+  "isinf",
+  "isfinite",
+  "logicalNot",
+  "reciprocal",
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+const COMPARE = new Set(["gt", "ge", "lt", "le", "eq", "ne", "logicalAnd", "logicalOr", "logicalXor"]);
+const PREDICATE = new Set(["isnan", "isinf", "isfinite", "logicalNot"]);
+/** Unary ops that are float-valued: integer inputs give float (numpy's float16 is float32 here). */
+const FLOAT_UNARY = new Set([
+  "sqrt",
+  "cbrt",
+  "exp",
+  "expm1",
+  "exp2",
+  "log",
+  "log1p",
+  "log2",
+  "log10",
+  "sin",
+  "cos",
+  "tan",
+  "arcsin",
+  "arccos",
+  "arctan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "arcsinh",
+  "arccosh",
+  "arctanh",
+  "floor",
+  "ceil",
+  "trunc",
+  "rint",
+]);
+
+/** numpy's float type for a float ufunc on dtype d (float16 -> float32 here). */
+export function floatTypeFor(d: DType): DType {
+  if (isFloat(d)) return d;
+  if (d === "bool" || d === "int8" || d === "uint8" || d === "int16" || d === "uint16") return "float32";
+  return "float64";
+}
+
+/** Result dtype of a unary op on dtype d. */
+export function unaryResultType(op: UnaryOp, d: DType): DType {
+  if (PREDICATE.has(op)) return "bool";
+  if (FLOAT_UNARY.has(op)) return floatTypeFor(d);
+  if (op === "reciprocal") return d === "bool" ? "bool" : d;
+  if (op === "neg" && d === "bool") throw new TypeError("neg: the negative of a boolean array is not supported (as numpy); use logicalNot");
+  if (op === "sign" && d === "bool") throw new TypeError("sign: not supported for a boolean array (as numpy)");
+  return d;
+}
+
+/** Result dtype of a binary op, given the dtype numpy's type resolution picks for its operands. */
+export function binaryResultType(op: BinaryOp, common: DType): DType {
+  if (COMPARE.has(op)) return "bool";
+  if (op === "div") return isFloat(common) ? common : "float64";
+  if (op === "arctan2" || op === "hypot") return floatTypeFor(common);
+  if (op === "sub" && common === "bool") throw new TypeError("sub: subtracting boolean arrays is not supported (as numpy); use logicalXor");
+  if ((op === "bitwiseAnd" || op === "bitwiseOr" || op === "bitwiseXor") && isFloat(common)) {
+    throw new TypeError(`${op}: only integer and boolean arrays are supported, not ${common}`);
+  }
+  if ((op === "floorDiv" || op === "mod" || op === "pow") && common === "bool") return "int8";
+  return common;
+}
+
+export type Operand = { dtype: DType } | number | boolean;
+
+function opDType(o: Operand): DType | number | boolean {
+  return typeof o === "object" ? o.dtype : o;
+}
+
+/** The dtype operands are converted to before a binary op (numpy 1.24 value-based casting). */
+export function commonType(a: Operand, b: Operand): DType {
+  return resultType(opDType(a), opDType(b));
+}
+
+function lit(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  if (Object.is(v, -0)) return "-0";
+  return `(${String(v)})`;
+}
+
+/** Build a constant node cast to dtype `d` (as numpy casts a python scalar to the loop type). */
+export function constExpr(v: number | boolean, d: DType): Expr {
+  return { t: "const", v: castValue(d, v), dtype: d };
+}
+
+/** The JS expression computing `e`, given the read expression of every input. */
+function codeOf(e: Expr, read: (i: number) => string): string {
+  if (e.t === "in") return read(e.i);
+  if (e.t === "const") return lit(e.v);
+  const a = e.args.map((x) => codeOf(x, read));
+  const d = e.dtype;
+  const argT = e.args[0].dtype;
+  const intish = isInteger(d) || isBool(d);
+  let v: string;
+  switch (e.op) {
+    case "add":
+      v = `${a[0]} + ${a[1]}`;
+      break;
+    case "sub":
+      v = `${a[0]} - ${a[1]}`;
+      break;
+    case "mul":
+      v = d === "int32" || d === "uint32" ? `Math.imul(${a[0]}, ${a[1]})` : `${a[0]} * ${a[1]}`;
+      break;
+    case "div":
+      v = `${a[0]} / ${a[1]}`;
+      break;
+    case "floorDiv":
+      v = intish ? `__fdivi(${a[0]}, ${a[1]})` : `Math.floor(${a[0]} / ${a[1]})`;
+      break;
+    case "mod":
+      v = intish ? `__modi(${a[0]}, ${a[1]})` : `__modf(${a[0]}, ${a[1]})`;
+      break;
+    case "pow":
+      v = intish ? `__powi(${a[0]}, ${a[1]})` : `Math.pow(${a[0]}, ${a[1]})`;
+      break;
+    case "maximum":
+      v = `__max(${a[0]}, ${a[1]})`;
+      break;
+    case "minimum":
+      v = `__min(${a[0]}, ${a[1]})`;
+      break;
+    case "fmax":
+      v = `__fmax(${a[0]}, ${a[1]})`;
+      break;
+    case "fmin":
+      v = `__fmin(${a[0]}, ${a[1]})`;
+      break;
+    case "arctan2":
+      v = `Math.atan2(${a[0]}, ${a[1]})`;
+      break;
+    case "hypot":
+      v = `Math.hypot(${a[0]}, ${a[1]})`;
+      break;
+    case "gt":
+      v = `${a[0]} > ${a[1]}`;
+      break;
+    case "ge":
+      v = `${a[0]} >= ${a[1]}`;
+      break;
+    case "lt":
+      v = `${a[0]} < ${a[1]}`;
+      break;
+    case "le":
+      v = `${a[0]} <= ${a[1]}`;
+      break;
+    case "eq":
+      v = `${a[0]} === ${a[1]}`;
+      break;
+    case "ne":
+      v = `${a[0]} !== ${a[1]}`;
+      break;
+    case "logicalAnd":
+      v = `(${a[0]} !== 0) && (${a[1]} !== 0)`;
+      break;
+    case "logicalOr":
+      v = `(${a[0]} !== 0) || (${a[1]} !== 0)`;
+      break;
+    case "logicalXor":
+      v = `(${a[0]} !== 0) !== (${a[1]} !== 0)`;
+      break;
+    case "bitwiseAnd":
+      v = `${a[0]} & ${a[1]}`;
+      break;
+    case "bitwiseOr":
+      v = `${a[0]} | ${a[1]}`;
+      break;
+    case "bitwiseXor":
+      v = `${a[0]} ^ ${a[1]}`;
+      break;
+    case "where":
+      v = `(${a[0]} !== 0 ? ${a[1]} : ${a[2]})`;
+      break;
+    case "cast":
+      v = isFloat(argT) && (isInteger(d) || isBool(d)) ? (isBool(d) ? `${a[0]} !== 0` : `__trunc(${a[0]})`) : a[0];
+      break;
+    case "neg":
+      v = `-${a[0]}`;
+      break;
+    case "abs":
+      v = `Math.abs(${a[0]})`;
+      break;
+    case "sign":
+      v = `__sign(${a[0]})`;
+      break;
+    case "square":
+      v = d === "int32" || d === "uint32" ? `Math.imul(${a[0]}, ${a[0]})` : `${a[0]} * ${a[0]}`;
+      break;
+    case "reciprocal":
+      v = intish ? `__trunc(1 / ${a[0]})` : `1 / ${a[0]}`;
+      break;
+    case "sqrt":
+      v = `Math.sqrt(${a[0]})`;
+      break;
+    case "cbrt":
+      v = `Math.cbrt(${a[0]})`;
+      break;
+    case "exp":
+      v = `Math.exp(${a[0]})`;
+      break;
+    case "expm1":
+      v = `Math.expm1(${a[0]})`;
+      break;
+    case "exp2":
+      v = `Math.pow(2, ${a[0]})`;
+      break;
+    case "log":
+      v = `Math.log(${a[0]})`;
+      break;
+    case "log1p":
+      v = `Math.log1p(${a[0]})`;
+      break;
+    case "log2":
+      v = `Math.log2(${a[0]})`;
+      break;
+    case "log10":
+      v = `Math.log10(${a[0]})`;
+      break;
+    case "sin":
+    case "cos":
+    case "tan":
+    case "sinh":
+    case "cosh":
+    case "tanh":
+      v = `Math.${e.op}(${a[0]})`;
+      break;
+    case "arcsin":
+    case "arccos":
+    case "arctan":
+    case "arcsinh":
+    case "arccosh":
+    case "arctanh":
+      v = `Math.a${e.op.slice(3)}(${a[0]})`;
+      break;
+    case "floor":
+    case "ceil":
+    case "trunc":
+      v = `Math.${e.op}(${a[0]})`;
+      break;
+    case "rint":
+      v = `__rint(${a[0]})`;
+      break;
+    case "isnan":
+      v = `${a[0]} !== ${a[0]}`;
+      break;
+    case "isinf":
+      v = `(${a[0]} === Infinity || ${a[0]} === -Infinity)`;
+      break;
+    case "isfinite":
+      v = `Number.isFinite(${a[0]})`;
+      break;
+    case "logicalNot":
+      v = `${a[0]} === 0`;
+      break;
+    default:
+      throw new Error(`internal: unknown elementwise op ${e.op}`);
+  }
+  // integer dtypes of up to 16 bits can come from exact double arithmetic; cast always keeps the
+  // node's value inside its dtype (wrap-around, float32 rounding, bool 0/1).
+  return castCode(d, `(${v})`);
+}
+
+/** Helpers the generated code calls. */
+const HELPERS = {
+  __trunc: (x: number) => (Number.isFinite(x) ? Math.trunc(x) : 0),
+  __fdivi: (a: number, b: number) => (b === 0 ? 0 : Math.floor(a / b)),
+  __modi: (a: number, b: number) => (b === 0 ? 0 : a - Math.floor(a / b) * b),
+  __modf: (a: number, b: number) => {
+    if (b === 0 || !Number.isFinite(a)) return NaN;
+    const r = a % b;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r === 0 ? (b < 0 ? -0 : 0) : r;
+  },
+  __powi: (a: number, b: number) => {
+    if (b < 0) {
+      if (a === 1) return 1;
+      if (a === -1) return b % 2 === 0 ? 1 : -1;
+      throw new RangeError("pow: integers to negative integer powers are not allowed (as numpy); convert to float first");
+    }
+    let r = 1;
+    let base = a;
+    let e = b;
+    // exact modular exponentiation for 32-bit wrap-around
+    while (e > 0) {
+      if (e & 1) r = Math.imul(r, base);
+      base = Math.imul(base, base);
+      e = Math.floor(e / 2);
+    }
+    return r;
+  },
+  __max: (a: number, b: number) => (a !== a || b !== b ? NaN : a > b ? a : b),
+  __min: (a: number, b: number) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  __fmax: (a: number, b: number) => (a !== a ? b : b !== b ? a : a > b ? a : b),
+  __fmin: (a: number, b: number) => (a !== a ? b : b !== b ? a : a < b ? a : b),
+  __sign: (x: number) => (x !== x ? NaN : x > 0 ? 1 : x < 0 ? -1 : 0),
+  __rint: (x: number) => {
+    // round half to even, as numpy
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
+};
+
+type Loop = (ins: ArrayLike<number>[], offs: number[], strides: number[][], out: { [i: number]: number }, shape: number[]) => void;
+const loopCache = new Map<string, Loop>();
+
+/**
+ * Compile `e` into a loop over an output block of `ndim` dimensions. `flat[i]` says input i is
+ * read contiguously in the output's C order (stride 1 everywhere) or is a single value; otherwise
+ * it is read through per-axis strides.
+ */
+function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g")[]): Loop {
+  const sig = `${JSON.stringify(e)}|${nInputs}|${ndim}|${mode.join("")}`;
+  const hit = loopCache.get(sig);
+  if (hit) return hit;
+  const allFlat = mode.every((m) => m !== "g");
+  let body: string;
+  const decl: string[] = [];
+  for (let i = 0; i < nInputs; i++) decl.push(`const in${i} = ins[${i}];`);
+  if (allFlat || ndim <= 1) {
+    const read = (i: number) => (mode[i] === "c" ? `in${i}[o${i} + k]` : mode[i] === "s" ? `in${i}[o${i}]` : `in${i}[o${i} + k * s${i}]`);
+    for (let i = 0; i < nInputs; i++) {
+      decl.push(`const o${i} = offs[${i}];`);
+      if (mode[i] === "g") decl.push(`const s${i} = ndim === 0 ? 0 : strides[${i}][0];`);
+    }
+    body = `let n = 1; for (let a = 0; a < shape.length; a++) n *= shape[a];
+for (let k = 0; k < n; k++) { out[k] = ${codeOf(e, read)}; }`;
+  } else {
+    // nested loops, innermost axis last, a running position per input
+    const lines: string[] = [];
+    for (let i = 0; i < nInputs; i++) {
+      for (let a = 0; a < ndim; a++) decl.push(`const s${i}_${a} = strides[${i}][${a}];`);
+      lines.push(`let p${i}_0 = offs[${i}];`);
+    }
+    lines.push("let k = 0;");
+    for (let a = 0; a < ndim; a++) {
+      lines.push(`for (let i${a} = 0, n${a} = shape[${a}]; i${a} < n${a}; i${a}++) {`);
+      if (a < ndim - 1) for (let i = 0; i < nInputs; i++) lines.push(`let p${i}_${a + 1} = p${i}_${a};`);
+    }
+    const read = (i: number) => `in${i}[p${i}_${ndim - 1}]`;
+    lines.push(`out[k++] = ${codeOf(e, read)};`);
+    for (let a = ndim - 1; a >= 0; a--) {
+      for (let i = 0; i < nInputs; i++) lines.push(`p${i}_${a} += s${i}_${a};`);
+      lines.push("}");
+    }
+    body = lines.join("\n");
+  }
+  const names = Object.keys(HELPERS);
+  const src = `"use strict";\nreturn function loop(ins, offs, strides, out, shape) {\nconst ndim = shape.length;\n${decl.join("\n")}\n${body}\n};`;
+  const factory = new Function(...names, src) as (...h: unknown[]) => Loop;
+  const fn = factory(...names.map((n) => HELPERS[n as keyof typeof HELPERS]));
+  loopCache.set(sig, fn);
+  return fn;
+}
+
+/** Strides that read `b` broadcast to `shape` (right-aligned; 0 on broadcast axes). */
+export function broadcastStrides(b: Block, shape: readonly number[]): number[] {
+  const nd = shape.length;
+  const off = nd - b.shape.length;
+  const st = new Array<number>(nd).fill(0);
+  for (let a = 0; a < b.shape.length; a++) {
+    const n = b.shape[a];
+    if (n === shape[a + off]) st[a + off] = n === 1 ? 0 : b.stride[a];
+    else if (n !== 1) throw new RangeError(`internal: block of shape [${b.shape}] does not broadcast to [${shape}]`);
+  }
+  return st;
+}
+
+/** Evaluate an expression over blocks into a new C-contiguous block of `shape`. */
+export function evaluate(e: Expr, inputs: readonly Block[], shape: readonly number[]): Block {
+  const n = sizeOf(shape);
+  const out = allocate(e.dtype, n);
+  const ndim = shape.length;
+  const cs = cStrides(shape);
+  const strides = inputs.map((b) => broadcastStrides(b, shape));
+  const mode = strides.map((st, i): "c" | "s" | "g" => {
+    if (st.every((s) => s === 0) || sizeOf(inputs[i].shape) === 1) return "s";
+    let ok = true;
+    for (let a = 0; a < ndim; a++) if (shape[a] !== 1 && st[a] !== cs[a]) ok = false;
+    return ok ? "c" : "g";
+  });
+  const loop = compile(e, inputs.length, ndim, mode);
+  loop(
+    inputs.map((b) => b.data),
+    inputs.map((b) => b.offset),
+    strides,
+    out,
+    shape.slice(),
+  );
+  return { data: out, shape: shape.slice(), stride: cs, offset: 0 };
+}
+
+export interface ElementwiseParams {
+  expr: Expr;
+}
+
+/** The broadcast shape of the input blocks (the output block's shape). */
+function blockBroadcastShape(inputs: readonly Block[]): number[] {
+  const nd = Math.max(0, ...inputs.map((b) => b.shape.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const b of inputs) {
+    const off = nd - b.shape.length;
+    for (let a = 0; a < b.shape.length; a++) if (b.shape[a] !== 1) out[a + off] = b.shape[a];
+  }
+  return out;
+}
+
+registerKernel<ElementwiseParams>("elementwise", (inputs, p) => {
+  const blocks = inputs as Block[];
+  return evaluate(p.expr, blocks, blockBroadcastShape(blocks));
+});
+
+/** Renumber the inputs of `e` by `map`. */
+function remap(e: Expr, map: (leaf: { i: number; dtype: DType }) => Expr): Expr {
+  if (e.t === "in") return map(e);
+  if (e.t === "const") return e;
+  return { t: "op", op: e.op, dtype: e.dtype, args: e.args.map((x) => remap(x, map)) };
+}
+
+/**
+ * Fusion: an elementwise task whose input is another elementwise task used by nobody else (and not
+ * an output, and used once by the consumer) absorbs it: one task and one loop per block.
+ */
+function fuseElementwise(tasks: Map<Key, Task>, outputs: ReadonlySet<Key>): void {
+  const dependents = dependentsCount(tasks);
+  const fusable = (k: Key, consumer: Task) =>
+    tasks.get(k)?.op === "elementwise" &&
+    !outputs.has(k) &&
+    dependents.get(k) === 1 &&
+    consumer.deps.filter((d) => d === k).length === 1;
+  const absorbed = new Set<Key>();
+  const done = new Set<Key>();
+  const fuse = (t: Task): void => {
+    if (done.has(t.key)) return;
+    done.add(t.key);
+    const p = t.params as ElementwiseParams;
+    const newDeps: Key[] = [];
+    const slot = new Map<Key, number>();
+    const addDep = (k: Key): number => {
+      let s = slot.get(k);
+      if (s === undefined) {
+        s = newDeps.length;
+        newDeps.push(k);
+        slot.set(k, s);
+      }
+      return s;
+    };
+    const expr = remap(p.expr, (leaf) => {
+      const k = t.deps[leaf.i];
+      if (fusable(k, t)) {
+        const inner = tasks.get(k) as Task;
+        fuse(inner);
+        absorbed.add(k);
+        const ip = inner.params as ElementwiseParams;
+        return remap(ip.expr, (l) => ({ t: "in", i: addDep(inner.deps[l.i]), dtype: l.dtype }));
+      }
+      return { t: "in", i: addDep(k), dtype: leaf.dtype };
+    });
+    t.deps = newDeps;
+    t.params = { expr } satisfies ElementwiseParams;
+  };
+  // consumers first: visit tasks whose output is not itself absorbed
+  for (const t of tasks.values()) if (t.op === "elementwise" && !absorbed.has(t.key)) fuse(t);
+  for (const k of absorbed) tasks.delete(k);
+}
+
+registerPass(fuseElementwise);
+
+// ---------------------------------------------------------------------------------------------
+// Building expressions
+
+export function inputExpr(i: number, dtype: DType): Expr {
+  return { t: "in", i, dtype };
+}
+
+export function unaryExpr(op: UnaryOp, a: Expr): Expr {
+  const d = unaryResultType(op, a.dtype);
+  const ft = FLOAT_UNARY.has(op) ? d : a.dtype;
+  return { t: "op", op, dtype: d, args: [ft === a.dtype ? a : castExpr(a, ft)] };
+}
+
+export function castExpr(a: Expr, d: DType): Expr {
+  if (a.dtype === d) return a;
+  if (a.t === "const") return constExpr(a.v, d);
+  return { t: "op", op: "cast", dtype: d, args: [a] };
+}
+
+/** A binary op node; `common` is the dtype numpy converts both operands to. */
+export function binaryExpr(op: BinaryOp, a: Expr, b: Expr, common: DType): Expr {
+  const d = binaryResultType(op, common);
+  // the loop runs in the common type, or in the float type for true division of integers
+  const loopT = op === "div" || op === "arctan2" || op === "hypot" ? d : common;
+  return { t: "op", op, dtype: d, args: [castExpr(a, loopT), castExpr(b, loopT)] };
+}
+
+export function whereExpr(c: Expr, a: Expr, b: Expr, common: DType): Expr {
+  return { t: "op", op: "where", dtype: common, args: [castExpr(c, "bool"), castExpr(a, common), castExpr(b, common)] };
+}
+
+export { promoteTypes, isUnsigned };

@@ -1,0 +1,412 @@
+/**
+ * The task graph: symbolic layers that produce the task of any one output block on demand (dask's
+ * HighLevelGraph), culling by materialising only what the requested blocks need, fusion of
+ * elementwise chains, a depth-first order, and the schedulers.
+ *
+ * A task names a kernel by id (see kernels.ts) with JSON parameters, so a worker thread that loads
+ * the kernel modules can run it; a task that carries `local` (a user function or an in-memory
+ * source) can run only on the main thread.
+ */
+import { Chunks, blockIndices, numBlocksOf, product } from "./chunks";
+import { DType } from "./dtype";
+
+export type Key = string;
+
+export type LayerKind =
+  | "source"
+  | "elementwise"
+  | "blockwise"
+  | "map-blocks"
+  | "reduction"
+  | "getitem"
+  | "boolean-mask"
+  | "rechunk"
+  | "overlap"
+  | "reshape"
+  | "concatenate"
+  | "random"
+  | "creation";
+
+/** Main-thread-only parts of a task. */
+export interface TaskLocal {
+  /** A user function (mapBlocks, mapOverlap): not portable to workers. */
+  fn?: (...args: never[]) => unknown;
+  /** An in-memory source object. */
+  data?: unknown;
+}
+
+export interface Task {
+  readonly key: Key;
+  /** Kernel id in the registry. */
+  op: string;
+  /** JSON-serialisable parameters. */
+  params: unknown;
+  /** Keys of the inputs, in the order the kernel receives them. */
+  deps: Key[];
+  local?: TaskLocal;
+}
+
+export interface LayerInit {
+  kind: LayerKind;
+  /** A short description shown in summaries ("add", "sum-partial", "from-array"). */
+  label: string;
+  /** Block sizes of the output (intermediate layers: the shape of their partial results). */
+  chunks: Chunks;
+  /** Output dtype, or "object" for intermediate values of reductions. */
+  dtype: DType | "object";
+  dependencies: readonly Layer[];
+  /** The task of output block `index`. */
+  task: (index: readonly number[], key: Key) => Task;
+  /** Bytes read from outside memory or held by an in-memory source (for summaries). */
+  sourceBytes?: number;
+}
+
+let uid = 0;
+
+/** A symbolic layer: it produces the task of any output block on demand; nothing is stored per block. */
+export class Layer {
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly label: string;
+  readonly chunks: Chunks;
+  readonly numBlocks: readonly number[];
+  readonly dtype: DType | "object";
+  readonly dependencies: readonly Layer[];
+  readonly sourceBytes: number;
+  private readonly make: (index: readonly number[], key: Key) => Task;
+
+  constructor(init: LayerInit) {
+    this.kind = init.kind;
+    this.label = init.label;
+    this.name = `${init.label}-${(++uid).toString(36)}`;
+    this.chunks = Object.freeze(init.chunks.map((c) => Object.freeze(c.slice())));
+    this.numBlocks = Object.freeze(numBlocksOf(init.chunks));
+    this.dtype = init.dtype;
+    this.dependencies = Object.freeze(init.dependencies.slice());
+    this.sourceBytes = init.sourceBytes ?? 0;
+    this.make = init.task;
+    Object.freeze(this);
+  }
+
+  key(index: readonly number[]): Key {
+    return `${this.name}:${index.join(",")}`;
+  }
+
+  task(index: readonly number[]): Task {
+    for (let a = 0; a < index.length; a++) {
+      if (!(index[a] >= 0 && index[a] < this.numBlocks[a])) {
+        throw new RangeError(`internal: block [${index.join(", ")}] is outside layer ${this.name} (blocks [${this.numBlocks.join(", ")}])`);
+      }
+    }
+    return this.make(index, this.key(index));
+  }
+
+  get numTasks(): number {
+    return product(this.numBlocks);
+  }
+
+  keys(): Key[] {
+    return Array.from(blockIndices(this.numBlocks), (i) => this.key(i));
+  }
+}
+
+export function parseKey(key: Key): { layer: string; index: number[] } {
+  const c = key.lastIndexOf(":");
+  const tail = key.slice(c + 1);
+  return { layer: key.slice(0, c), index: tail === "" ? [] : tail.split(",").map(Number) };
+}
+
+/** Every layer reachable from `outputs`, dependencies first. */
+export function collectLayers(outputs: readonly Layer[]): Layer[] {
+  const seen = new Set<string>();
+  const out: Layer[] = [];
+  const visit = (l: Layer) => {
+    if (seen.has(l.name)) return;
+    seen.add(l.name);
+    for (const d of l.dependencies) visit(d);
+    out.push(l);
+  };
+  // iterative guard against very deep graphs is unnecessary: depth is the number of operations
+  for (const o of outputs) visit(o);
+  return out;
+}
+
+/** Materialise the tasks that the given output keys need (culling): nothing else is created. */
+export function materialize(outputKeys: readonly Key[], layers: ReadonlyMap<string, Layer>): Map<Key, Task> {
+  const tasks = new Map<Key, Task>();
+  const stack = outputKeys.slice();
+  while (stack.length) {
+    const key = stack.pop() as Key;
+    if (tasks.has(key)) continue;
+    const { layer, index } = parseKey(key);
+    const l = layers.get(layer);
+    if (!l) throw new Error(`internal: no layer ${layer} for key ${key}`);
+    const t = l.task(index);
+    tasks.set(key, t);
+    for (const d of t.deps) if (!tasks.has(d)) stack.push(d);
+  }
+  return tasks;
+}
+
+/** Count of the consumers of every key (each consumer counted once). */
+export function dependentsCount(tasks: ReadonlyMap<Key, Task>): Map<Key, number> {
+  const n = new Map<Key, number>();
+  for (const t of tasks.values()) {
+    for (const d of new Set(t.deps)) n.set(d, (n.get(d) ?? 0) + 1);
+  }
+  return n;
+}
+
+/** A pass that rewrites the materialised graph (elementwise fusion registers itself here). */
+export type GraphPass = (tasks: Map<Key, Task>, outputs: ReadonlySet<Key>) => void;
+const passes: GraphPass[] = [];
+export function registerPass(p: GraphPass): void {
+  passes.push(p);
+}
+
+/**
+ * A depth-first post-order from the outputs: each task runs as soon as its inputs are ready, and
+ * sub-trees are finished before the next is started, so intermediates die early (dask.order's goal).
+ * Inputs are visited smallest sub-tree first.
+ */
+export function orderTasks(tasks: ReadonlyMap<Key, Task>, outputKeys: readonly Key[]): Key[] {
+  const order: Key[] = [];
+  const state = new Map<Key, number>(); // 1 visiting, 2 done
+  const size = new Map<Key, number>();
+  const subtree = (k: Key): number => {
+    const s = size.get(k);
+    if (s !== undefined) return s;
+    // iterative post-order to compute sizes without deep recursion
+    const st: [Key, number][] = [[k, 0]];
+    while (st.length) {
+      const top = st[st.length - 1];
+      const t = tasks.get(top[0]) as Task;
+      if (top[1] < t.deps.length) {
+        const d = t.deps[top[1]++];
+        if (!size.has(d)) st.push([d, 0]);
+      } else {
+        st.pop();
+        let n = 1;
+        for (const d of t.deps) n += size.get(d) ?? 0;
+        size.set(top[0], Math.min(n, 1e12));
+      }
+    }
+    return size.get(k) as number;
+  };
+  for (const root of outputKeys) {
+    if (state.get(root) === 2) continue;
+    const st: { k: Key; deps: Key[]; i: number }[] = [];
+    const push = (k: Key) => {
+      const t = tasks.get(k) as Task;
+      const deps = Array.from(new Set(t.deps)).filter((d) => state.get(d) !== 2);
+      deps.sort((a, b) => subtree(a) - subtree(b) || (a < b ? -1 : a > b ? 1 : 0));
+      state.set(k, 1);
+      st.push({ k, deps, i: 0 });
+    };
+    push(root);
+    while (st.length) {
+      const top = st[st.length - 1];
+      if (top.i < top.deps.length) {
+        const d = top.deps[top.i++];
+        if (!state.has(d)) push(d);
+      } else {
+        st.pop();
+        state.set(top.k, 2);
+        order.push(top.k);
+      }
+    }
+  }
+  return order;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernels
+
+export type Kernel = (inputs: unknown[], params: never, local: TaskLocal | undefined) => unknown;
+const kernels = new Map<string, Kernel>();
+
+/** Register a built-in kernel under an id that every worker can resolve. */
+export function registerKernel<P>(id: string, fn: (inputs: unknown[], params: P, local: TaskLocal | undefined) => unknown): void {
+  if (kernels.has(id)) throw new Error(`internal: kernel ${id} registered twice`);
+  kernels.set(id, fn as Kernel);
+}
+
+export function getKernel(id: string): Kernel {
+  const k = kernels.get(id);
+  if (!k) throw new Error(`internal: unknown kernel "${id}"`);
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling
+
+export interface ComputeProgress {
+  done: number;
+  total: number;
+}
+
+export interface ComputeStats {
+  /** Tasks of the full graph, had every block of every layer been materialised. */
+  tasksFull: number;
+  /** Tasks left after culling to the requested blocks. */
+  tasksCulled: number;
+  /** Tasks left after fusion: the number that ran. */
+  tasksRun: number;
+  /** Tasks run per kernel id. */
+  byOp: Record<string, number>;
+  /** Peak bytes of blocks held at once (results and intermediates). */
+  peakBytes: number;
+}
+
+export interface ComputeOptions {
+  /** "sync" runs tasks one by one on this thread; "threads" is accepted and currently runs the same way. */
+  scheduler?: "sync" | "threads";
+  onProgress?: (p: ComputeProgress) => void;
+  /** An AbortSignal: the compute stops between tasks with an AbortError and frees what it held. */
+  signal?: AbortSignal;
+  /** Filled with what ran (for tests, benchmarks and summaries). */
+  stats?: Partial<ComputeStats>;
+  /** Skip fusion (for comparisons). */
+  optimize?: boolean;
+}
+
+export class AbortError extends Error {
+  constructor(reason?: unknown) {
+    super(`compute aborted${reason !== undefined ? `: ${String(reason instanceof Error ? reason.message : reason)}` : ""}`);
+    this.name = "AbortError";
+  }
+}
+
+function valueBytes(v: unknown): number {
+  if (v === null || typeof v !== "object") return 8;
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  const o = v as { data?: unknown; shape?: number[] };
+  if (o.data && ArrayBuffer.isView(o.data) && Array.isArray(o.shape)) {
+    let n = (o.data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    for (const s of o.shape) n *= s;
+    return n;
+  }
+  let n = 0;
+  for (const x of Object.values(o)) n += valueBytes(x);
+  return n;
+}
+
+export interface Plan {
+  tasks: Map<Key, Task>;
+  order: Key[];
+  outputs: Key[];
+  tasksFull: number;
+  tasksCulled: number;
+}
+
+/** Cull, fuse and order the graph that computes `outputKeys` of `outputLayers`. */
+export function plan(outputLayers: readonly Layer[], outputKeys: readonly Key[], optimize = true): Plan {
+  const all = collectLayers(outputLayers);
+  const layers = new Map(all.map((l) => [l.name, l]));
+  const tasks = materialize(outputKeys, layers);
+  const tasksCulled = tasks.size;
+  if (optimize) {
+    const outs = new Set(outputKeys);
+    for (const p of passes) p(tasks, outs);
+  }
+  return {
+    tasks,
+    order: orderTasks(tasks, outputKeys),
+    outputs: outputKeys.slice(),
+    tasksFull: all.reduce((n, l) => n + l.numTasks, 0),
+    tasksCulled,
+  };
+}
+
+function runOne(t: Task, cache: Map<Key, unknown>): unknown {
+  const inputs = t.deps.map((d) => {
+    if (!cache.has(d)) throw new Error(`internal: input ${d} of ${t.key} is not ready`);
+    return cache.get(d);
+  });
+  return getKernel(t.op)(inputs, t.params as never, t.local);
+}
+
+interface RunState {
+  cache: Map<Key, unknown>;
+  remaining: Map<Key, number>;
+  held: number;
+  peak: number;
+  byOp: Record<string, number>;
+}
+
+function startRun(p: Plan): RunState {
+  const remaining = dependentsCount(p.tasks);
+  for (const o of p.outputs) remaining.set(o, (remaining.get(o) ?? 0) + 1);
+  return { cache: new Map(), remaining, held: 0, peak: 0, byOp: {} };
+}
+
+function finishTask(p: Plan, st: RunState, key: Key, value: unknown): void {
+  const t = p.tasks.get(key) as Task;
+  st.cache.set(key, value);
+  st.held += valueBytes(value);
+  st.peak = Math.max(st.peak, st.held);
+  st.byOp[t.op] = (st.byOp[t.op] ?? 0) + 1;
+  for (const d of new Set(t.deps)) {
+    const r = (st.remaining.get(d) ?? 1) - 1;
+    st.remaining.set(d, r);
+    if (r === 0) {
+      st.held -= valueBytes(st.cache.get(d));
+      st.cache.delete(d);
+    }
+  }
+}
+
+function fillStats(p: Plan, st: RunState, stats: Partial<ComputeStats> | undefined): void {
+  if (!stats) return;
+  stats.tasksFull = p.tasksFull;
+  stats.tasksCulled = p.tasksCulled;
+  stats.tasksRun = p.order.length;
+  stats.byOp = st.byOp;
+  stats.peakBytes = st.peak;
+}
+
+/** Run a plan synchronously on this thread. */
+export function executeSync(p: Plan, opts: ComputeOptions = {}): Map<Key, unknown> {
+  const st = startRun(p);
+  const total = p.order.length;
+  let done = 0;
+  for (const key of p.order) {
+    if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
+    finishTask(p, st, key, runOne(p.tasks.get(key) as Task, st.cache));
+    done++;
+    opts.onProgress?.({ done, total });
+  }
+  fillStats(p, st, opts.stats);
+  return new Map(p.outputs.map((k) => [k, st.cache.get(k)]));
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/**
+ * Run a plan, yielding to the event loop between tasks (at most every few milliseconds) so that an
+ * AbortSignal or a progress display can act.
+ */
+export async function executeAsync(p: Plan, opts: ComputeOptions = {}): Promise<Map<Key, unknown>> {
+  const st = startRun(p);
+  const total = p.order.length;
+  let done = 0;
+  let last = Date.now();
+  opts.onProgress?.({ done, total });
+  try {
+    for (const key of p.order) {
+      if (Date.now() - last > 4) {
+        await yieldToLoop();
+        last = Date.now();
+      }
+      if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
+      finishTask(p, st, key, runOne(p.tasks.get(key) as Task, st.cache));
+      done++;
+      opts.onProgress?.({ done, total });
+    }
+  } catch (e) {
+    st.cache.clear();
+    throw e;
+  }
+  fillStats(p, st, opts.stats);
+  return new Map(p.outputs.map((k) => [k, st.cache.get(k)]));
+}

@@ -1,0 +1,45 @@
+/**
+ * hyperspy-ts's lazy chunked N-d array engine (our dask.array): `hs.lazy`.
+ */
+import "./elementwise";
+export { LazyArray, compute, computeSync } from "./array";
+export type {
+  Scalar,
+  Operand,
+  ReduceOptions,
+  VarOptions,
+  ArgReduceOptions,
+  Slice,
+  Index,
+  RechunkOptions,
+  BlockInfo,
+  BlockFunction,
+  MultiBlockFunction,
+  MapBlocksOptions,
+  MapOverlapOptions,
+  Boundary,
+  GraphSummary,
+  LayerSummary,
+} from "./array";
+export { fromArray, zeros, ones, full, arange, linspace, random } from "./creation";
+export type { FromArrayOptions, CreationOptions, LinspaceOptions, RandomOptions } from "./creation";
+export { where, broadcastShapes } from "./ops";
+export { concatenate, stack } from "./rechunk";
+export { mapBlocks } from "./blockwise";
+export {
+  normalizeChunks,
+  DEFAULT_CHUNK_BYTES,
+  UnknownChunksError,
+  type Chunks,
+  type ChunksSpec,
+  type AxisChunkSpec,
+  type NormalizeOptions,
+} from "./chunks";
+export { DTYPES, promoteTypes, resultType, type DType, type TypedArray } from "./dtype";
+export { AbortError, registerKernel, type ComputeOptions, type ComputeProgress, type ComputeStats } from "./graph";
+export { toNested, toFlat, type NDArray, type Block } from "./block";
+
+/** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */
+export function slice(start?: number | null, stop?: number | null, step?: number | null): { start: number | null; stop: number | null; step: number | null } {
+  return { start: start ?? null, stop: stop ?? null, step: step ?? null };
+}

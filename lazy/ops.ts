@@ -1,0 +1,181 @@
+/**
+ * Elementwise operations on LazyArrays: numpy broadcasting, chunk unification, and one
+ * "elementwise" layer per operation (fused into one loop per block at compute time).
+ */
+import { Chunks, UnknownChunksError, cumulative } from "./chunks";
+import { DType, checkDType, resultType } from "./dtype";
+import {
+  BinaryOp,
+  Expr,
+  UnaryOp,
+  binaryExpr,
+  castExpr,
+  commonType,
+  constExpr,
+  inputExpr,
+  unaryExpr,
+  whereExpr,
+} from "./elementwise";
+import { Layer } from "./graph";
+import { LazyArray, Operand } from "./array";
+import { rechunk } from "./rechunk";
+
+/** numpy's broadcast of shapes, with numpy's error when they are incompatible. */
+export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
+  const nd = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const s of shapes) {
+    const off = nd - s.length;
+    for (let a = 0; a < s.length; a++) {
+      const n = s[a];
+      const o = out[a + off];
+      if (n === 1) continue;
+      if (o === 1 || o === n || (Number.isNaN(o) && Number.isNaN(n))) out[a + off] = n;
+      else {
+        throw new RangeError(
+          `operands could not be broadcast together with shapes ${shapes.map((x) => `[${x.join(", ")}]`).join(" ")}: ` +
+            `axis ${a + off} (counted from the left of the broadcast shape) has sizes ${o} and ${n}; sizes must match or be 1`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function sameChunks(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
+}
+
+/** The common refinement of several chunkings of one axis (every boundary of each). */
+export function commonChunks(list: readonly (readonly number[])[]): number[] {
+  const bounds = new Set<number>();
+  for (const c of list) for (const b of cumulative(c)) bounds.add(b);
+  const sorted = Array.from(bounds).sort((x, y) => x - y);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i++) out.push(sorted[i] - sorted[i - 1]);
+  return out.length ? out : [0];
+}
+
+/**
+ * Align the chunks of arrays that broadcast together: for each output axis, arrays that span it
+ * (size equal to the output's) share one chunking; length-1 axes broadcast from block 0.
+ */
+export function unifyChunks(arrays: readonly LazyArray[], shape: readonly number[]): { arrays: LazyArray[]; chunks: number[][] } {
+  const nd = shape.length;
+  const chunks: number[][] = [];
+  const targets: (number[] | null)[][] = arrays.map((x) => new Array(x.ndim).fill(null));
+  for (let a = 0; a < nd; a++) {
+    const spanning: { i: number; ax: number }[] = [];
+    arrays.forEach((x, i) => {
+      const ax = a - (nd - x.ndim);
+      if (ax >= 0 && !(x.shape[ax] === 1 && shape[a] !== 1)) spanning.push({ i, ax });
+    });
+    if (spanning.length === 0) {
+      chunks.push([shape[a]]);
+      continue;
+    }
+    const first = arrays[spanning[0].i].chunks[spanning[0].ax];
+    if (spanning.every(({ i, ax }) => sameChunks(arrays[i].chunks[ax], first))) {
+      chunks.push(first.slice());
+      continue;
+    }
+    const lists = spanning.map(({ i, ax }) => arrays[i].chunks[ax]);
+    if (lists.some((c) => c.some(Number.isNaN))) throw new UnknownChunksError("combining arrays whose chunks differ");
+    const common = commonChunks(lists);
+    chunks.push(common);
+    for (const { i, ax } of spanning) targets[i][ax] = common;
+  }
+  const out = arrays.map((x, i) => {
+    if (targets[i].every((t) => t === null)) return x;
+    const spec = x.chunks.map((c, ax) => targets[i][ax] ?? c.slice());
+    return rechunk(x, spec, {});
+  });
+  return { arrays: out, chunks };
+}
+
+/**
+ * A new array from an expression over array and scalar operands: `build` receives one leaf per
+ * operand (an input node for arrays, a constant node for scalars) and returns the expression.
+ */
+export function elementwise(operands: readonly Operand[], build: (leaves: Expr[]) => Expr, label: string): LazyArray {
+  const arrays: LazyArray[] = [];
+  const slot = new Map<string, number>();
+  const leaves: Expr[] = operands.map((o) => {
+    if (o instanceof LazyArray) {
+      let i = slot.get(o.name);
+      if (i === undefined) {
+        i = arrays.length;
+        arrays.push(o);
+        slot.set(o.name, i);
+      }
+      return inputExpr(i, o.dtype);
+    }
+    if (typeof o !== "number" && typeof o !== "boolean") {
+      throw new TypeError(`${label}: operands must be LazyArrays, numbers or booleans, got ${describe(o)}`);
+    }
+    return constExpr(o, typeof o === "boolean" ? "bool" : "float64");
+  });
+  const expr = build(leaves);
+  if (arrays.length === 0) throw new TypeError(`${label}: at least one operand must be a LazyArray`);
+  const shape = broadcastShapes(...arrays.map((x) => x.shape));
+  const { arrays: aligned, chunks } = unifyChunks(arrays, shape);
+  const nd = shape.length;
+  const layer = new Layer({
+    kind: "elementwise",
+    label,
+    chunks,
+    dtype: expr.dtype,
+    dependencies: aligned.map((x) => x.layer),
+    task: (index, key) => ({
+      key,
+      op: "elementwise",
+      params: { expr },
+      deps: aligned.map((x) => {
+        const off = nd - x.ndim;
+        return x.layer.key(x.shape.map((n, ax) => (n === 1 && shape[ax + off] !== 1 ? 0 : index[ax + off])));
+      }),
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+function describe(o: unknown): string {
+  if (o === null) return "null";
+  if (Array.isArray(o)) return "a JS array (wrap it with lazy.fromArray)";
+  if (typeof o === "object") return `an object (${(o as object).constructor?.name ?? "Object"}; wrap arrays with lazy.fromArray)`;
+  return typeof o;
+}
+
+/** numpy's dtype for a scalar operand next to array operands. */
+function scalarLoopType(a: Operand, b: Operand): DType {
+  return commonType(a instanceof LazyArray ? a : a, b instanceof LazyArray ? b : b);
+}
+
+export function binary(op: BinaryOp, a: Operand, b: Operand): LazyArray {
+  const common = scalarLoopType(a, b);
+  return elementwise([a, b], ([x, y]) => binaryExpr(op, x, y, common), op);
+}
+
+export function unary(op: UnaryOp, a: LazyArray): LazyArray {
+  return elementwise([a], ([x]) => unaryExpr(op, x), op);
+}
+
+export function astype(a: LazyArray, dtype: DType): LazyArray {
+  checkDType(dtype, "astype");
+  if (dtype === a.dtype) return a;
+  return elementwise([a], ([x]) => castExpr(x, dtype), `astype-${dtype}`);
+}
+
+/** numpy.where(cond, a, b). */
+export function where(cond: Operand, a: Operand, b: Operand): LazyArray {
+  const common = resultType(
+    a instanceof LazyArray ? a.dtype : a,
+    b instanceof LazyArray ? b.dtype : b,
+  );
+  return elementwise([cond, a, b], ([c, x, y]) => whereExpr(c, x, y, common), "where");
+}
+
+/** Chunks of a broadcast result (for tests). */
+export function chunksOf(x: LazyArray): Chunks {
+  return x.chunks;
+}
