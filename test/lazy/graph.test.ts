@@ -1,0 +1,159 @@
+/**
+ * The graph machinery: culling (only requested blocks materialise), fusion counts, depth-first order
+ * and release of intermediates, abort and progress, summaries, and loading as a CommonJS package.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as lazy from "../../lazy";
+import { plan, executeSync, ComputeStats } from "../../lazy/graph";
+import { ROOT } from "../helpers";
+
+function grid(n = 16, c = 4) {
+  const data = new Float64Array(n * n).map((_, i) => i);
+  return lazy.fromArray(lazy.toNested({ data, shape: [n, n], stride: [n, 1], offset: 0 }) as number[][], { chunks: [c, c] });
+}
+
+test("culling: planning one output block materialises only the tasks it needs", () => {
+  const x = grid();
+  const y = x.mul(2).add(1).sqrt();
+  assert.equal(y.npartitions, 16);
+  const p = plan([y.layer], [y.layer.key([1, 2])]);
+  assert.equal(p.tasksCulled, 4, "one block of each of the 4 layers");
+  assert.equal(p.order.length, 2, "source + one fused elementwise task");
+  assert.equal(p.tasksFull, 64);
+  const out = executeSync(p).get(y.layer.key([1, 2])) as lazy.Block;
+  assert.deepEqual(out.shape, [4, 4]);
+  // block (1,2) starts at row 4, column 8: value 4*16+8 = 72
+  assert.equal(out.data[0], Math.sqrt(72 * 2 + 1));
+});
+
+test("culling: a broadcast operand contributes only the blocks used", () => {
+  const x = grid();
+  const row = lazy.fromArray([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]], { chunks: [1, 4] });
+  const y = x.add(row);
+  const p = plan([y.layer], [y.layer.key([3, 0])]);
+  assert.equal(p.tasksCulled, 3);
+  const b = executeSync(p).get(y.layer.key([3, 0])) as lazy.Block;
+  assert.equal(b.data[0], 12 * 16 + 1);
+});
+
+test("fusion: a chain of elementwise ops runs as one task per block", () => {
+  const x = grid();
+  const stats: Partial<ComputeStats> = {};
+  const r = x.mul(2).add(1).pow(2).computeSync({ stats });
+  assert.equal(stats.tasksFull, 64);
+  assert.equal(stats.tasksRun, 32);
+  assert.deepEqual(stats.byOp, { "source.slice": 16, elementwise: 16 });
+  assert.equal(r.get(3, 5), (((3 * 16 + 5) * 2 + 1) ** 2));
+});
+
+test("fusion keeps a shared intermediate once when two outputs need it", async () => {
+  const x = grid(8, 4);
+  const a = x.add(1);
+  const b = a.mul(3);
+  const c = a.mul(5);
+  const stats: Partial<ComputeStats> = {};
+  const [rb, rc] = await lazy.compute([b, c], { stats });
+  assert.equal(rb.get(1, 1), (9 + 1) * 3);
+  assert.equal(rc.get(1, 1), (9 + 1) * 5);
+  assert.equal(stats.byOp?.elementwise, 12, "a is not fused into both consumers: 4 (a) + 4 (b) + 4 (c)");
+});
+
+test("order: depth-first, so each block's intermediate is released before the next source is read", () => {
+  // 16 blocks of 8 KiB; y = x*2 then +1 then .. only outputs are held at the end, but the peak
+  // during compute never holds more than the outputs plus one block's chain.
+  const x = lazy.zeros([64, 256], { chunks: [4, 256], dtype: "float64" });
+  const stats: Partial<ComputeStats> = {};
+  x.add(1).computeSync({ stats, optimize: false });
+  const block = 4 * 256 * 8;
+  assert.equal(stats.tasksRun, 32);
+  assert.ok((stats.peakBytes ?? 0) <= 16 * block + 2 * block, `peak ${stats.peakBytes} bytes`);
+});
+
+test("abort: an aborted signal stops the compute with an AbortError", async () => {
+  const x = grid();
+  const ac = new AbortController();
+  ac.abort("user interrupt");
+  await assert.rejects(x.add(1).compute({ signal: ac.signal }), (e: Error) => e.name === "AbortError" && /user interrupt/.test(e.message));
+});
+
+test("abort: a signal fired mid-compute stops between tasks", async () => {
+  const x = lazy.zeros([256, 256], { chunks: [8, 256] });
+  const ac = new AbortController();
+  let seen = 0;
+  const p = x.add(1).compute({
+    signal: ac.signal,
+    onProgress: ({ done }) => {
+      seen = done;
+      if (done === 10) ac.abort();
+    },
+  });
+  await assert.rejects(p, { name: "AbortError" });
+  assert.equal(seen, 10, "no task ran after the abort");
+});
+
+test("progress: reports done/total up to the number of tasks run", async () => {
+  const x = grid();
+  const seen: number[] = [];
+  let total = 0;
+  await x.add(1).compute({
+    onProgress: (p) => {
+      seen.push(p.done);
+      total = p.total;
+    },
+  });
+  assert.equal(total, 32);
+  assert.equal(seen[seen.length - 1], 32);
+  assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]));
+});
+
+test("scheduler: an unknown scheduler name is a clear error", () => {
+  assert.throws(() => grid().computeSync({ scheduler: "processes" as "sync" }), /unknown scheduler "processes"/);
+});
+
+test("summary: layers, task counts before and after optimisation, bytes", () => {
+  const x = lazy.fromArray(new Float32Array(128 * 128), { chunks: [32] });
+  const y = x.mul(2).add(1);
+  const s = y.summary();
+  assert.deepEqual(s.shape, [16384]);
+  assert.equal(s.dtype, "float32");
+  assert.deepEqual(s.numBlocks, [512]);
+  assert.equal(s.nbytes, 16384 * 4);
+  assert.equal(s.sourceBytes, 16384 * 4);
+  assert.equal(s.chunkBytes, 32 * 4);
+  assert.deepEqual(
+    s.layers.map((l) => [l.kind, l.label, l.tasks]),
+    [
+      ["source", "from-array", 512],
+      ["elementwise", "mul", 512],
+      ["elementwise", "add", 512],
+    ],
+  );
+  assert.deepEqual(s.layers[2].dependencies, [s.layers[1].name]);
+  assert.equal(s.tasksFull, 1536);
+  assert.equal(s.tasksOptimized, 1024);
+  assert.equal(String(y), "lazy.array<add, shape=[16384], dtype=float32, chunksize=[32], blocks=512>");
+});
+
+test("layers are symbolic: a graph of a million blocks is built without materialising tasks", () => {
+  const x = lazy.zeros([1000, 1000], { chunks: [1, 1] });
+  const t0 = Date.now();
+  const y = x.mul(2).add(3).sqrt();
+  assert.equal(y.npartitions, 1_000_000);
+  assert.ok(Date.now() - t0 < 500, "graph build is O(layers), not O(blocks)");
+  const p = plan([y.layer], [y.layer.key([999, 999])]);
+  assert.equal(p.tasksCulled, 4);
+  assert.equal(y.summary().tasksOptimized, null, "too big to count: reported as null");
+});
+
+test("the package loads through CommonJS require from another directory", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hsts-require-"));
+  const script = `const hs = require(${JSON.stringify(ROOT)}); const x = hs.lazy.arange(6, undefined, 1, {chunks: 4}).mul(2); console.log(JSON.stringify(hs.lazy.toNested(x.computeSync())));`;
+  const r = spawnSync(process.execPath, ["-e", script], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "[0,2,4,6,8,10]");
+});
