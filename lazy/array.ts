@@ -6,6 +6,7 @@ import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf } from "./block
 import { Chunks, ChunksSpec, UnknownChunksError, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, plan } from "./graph";
+import { executeThreads } from "./workers";
 import * as ops from "./ops";
 import * as reduction from "./reduction";
 import * as slicing from "./slicing";
@@ -400,11 +401,14 @@ export class LazyArray {
   }
 
   // ------------------------------------------------------------------ computing
-  /** Compute the array: a new scijs ndarray (C order). */
+  /**
+   * Compute the array: a new scijs ndarray (C order). Built-in operations run on worker threads
+   * (scheduler "threads", the default); pass `{scheduler: "sync"}` to run everything on this thread.
+   */
   async compute(opts: ComputeOptions = {}): Promise<NDArray> {
     return (await compute([this], opts))[0];
   }
-  /** Compute on this thread without yielding (no progress display or abort between tasks). */
+  /** Compute on this thread without yielding (the "sync" scheduler; no worker threads). */
   computeSync(opts: ComputeOptions = {}): NDArray {
     return computeSync([this], opts)[0];
   }
@@ -514,7 +518,7 @@ export async function compute(arrays: readonly LazyArray[], opts: ComputeOptions
     outputKeys(arrays),
     opts.optimize ?? true,
   );
-  const results = await executeAsync(p, opts);
+  const results = (opts.scheduler ?? "threads") === "threads" ? await executeThreads(p, opts) : await executeAsync(p, opts);
   return arrays.map((a) => assemble(a, results));
 }
 

@@ -84,9 +84,25 @@ export function arrayConstructor(d: DType): Ctor {
   return CTORS[d];
 }
 
+let sharedDepth = 0;
+
+/**
+ * Allocate blocks in SharedArrayBuffers while `on` (worker threads always do, and the threaded
+ * scheduler does while it runs), so blocks cross between threads without a copy.
+ */
+export function setSharedAllocation(on: boolean): void {
+  sharedDepth = Math.max(0, sharedDepth + (on ? 1 : -1));
+}
+
+export function sharedAllocation(): boolean {
+  return sharedDepth > 0;
+}
+
 /** A new zero-filled typed array of `n` elements of dtype `d`. */
-export function allocate(d: DType, n: number): TypedArray {
-  return new CTORS[d](n);
+export function allocate(d: DType, n: number, shared = sharedDepth > 0): TypedArray {
+  const C = CTORS[d];
+  if (shared) return new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT), 0, n);
+  return new C(n);
 }
 
 /** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately). */

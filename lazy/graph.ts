@@ -259,8 +259,13 @@ export interface ComputeStats {
 }
 
 export interface ComputeOptions {
-  /** "sync" runs tasks one by one on this thread; "threads" is accepted and currently runs the same way. */
+  /**
+   * "threads" (default) runs built-in kernels on a pool of worker threads and user functions on
+   * this thread; "sync" runs every task on this thread, one by one.
+   */
   scheduler?: "sync" | "threads";
+  /** Worker threads for the "threads" scheduler (default: the machine's available parallelism). */
+  numWorkers?: number;
   onProgress?: (p: ComputeProgress) => void;
   /** An AbortSignal: the compute stops between tasks with an AbortError and frees what it held. */
   signal?: AbortSignal;
@@ -326,7 +331,7 @@ function runOne(t: Task, cache: Map<Key, unknown>): unknown {
   return getKernel(t.op)(inputs, t.params as never, t.local);
 }
 
-interface RunState {
+export interface RunState {
   cache: Map<Key, unknown>;
   remaining: Map<Key, number>;
   held: number;
@@ -334,13 +339,13 @@ interface RunState {
   byOp: Record<string, number>;
 }
 
-function startRun(p: Plan): RunState {
+export function startRun(p: Plan): RunState {
   const remaining = dependentsCount(p.tasks);
   for (const o of p.outputs) remaining.set(o, (remaining.get(o) ?? 0) + 1);
   return { cache: new Map(), remaining, held: 0, peak: 0, byOp: {} };
 }
 
-function finishTask(p: Plan, st: RunState, key: Key, value: unknown): void {
+export function finishTask(p: Plan, st: RunState, key: Key, value: unknown): void {
   const t = p.tasks.get(key) as Task;
   st.cache.set(key, value);
   st.held += valueBytes(value);
@@ -356,7 +361,7 @@ function finishTask(p: Plan, st: RunState, key: Key, value: unknown): void {
   }
 }
 
-function fillStats(p: Plan, st: RunState, stats: Partial<ComputeStats> | undefined): void {
+export function fillStats(p: Plan, st: RunState, stats: Partial<ComputeStats> | undefined): void {
   if (!stats) return;
   stats.tasksFull = p.tasksFull;
   stats.tasksCulled = p.tasksCulled;

@@ -157,3 +157,51 @@ test("the package loads through CommonJS require from another directory", () => 
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "[0,2,4,6,8,10]");
 });
+
+test("threads: worker threads give the same values as the sync scheduler", async () => {
+  const x = lazy.random.random([64, 48, 40], { seed: 7, chunks: [16, 16, 40], dtype: "float32" });
+  const y = x.mul(2).add(1).pow(2).sub(x.sqrt());
+  const a = await y.compute({ scheduler: "threads" });
+  const b = y.computeSync();
+  assert.deepEqual(lazy.toFlat(a), lazy.toFlat(b));
+});
+
+test("threads: user functions run on the main thread between worker tasks", async () => {
+  const x = lazy.arange(40, undefined, 1, { chunks: 10 });
+  let calls = 0;
+  const y = x
+    .mul(2)
+    .mapBlocks((b) => {
+      calls++;
+      return b;
+    })
+    .add(1);
+  const r = await y.compute({ scheduler: "threads" });
+  assert.equal(calls, 4);
+  assert.deepEqual(lazy.toFlat(r), Array.from({ length: 40 }, (_, i) => 2 * i + 1));
+});
+
+test("threads: an error inside a worker task rejects the compute with its message", async () => {
+  const x = lazy.fromArray([1, 2, 3], { dtype: "int32" });
+  await assert.rejects(x.pow(-1).compute({ scheduler: "threads" }), /integers to negative integer powers/);
+  // the pool is still usable afterwards
+  assert.deepEqual(lazy.toFlat(await x.mul(3).compute({ scheduler: "threads" })), [3, 6, 9]);
+});
+
+test("threads: an abort mid-compute stops dispatching", async () => {
+  const x = lazy.zeros([512, 64], { chunks: [4, 64] });
+  const ac = new AbortController();
+  let last = 0;
+  await assert.rejects(
+    x.add(1).compute({
+      scheduler: "threads",
+      signal: ac.signal,
+      onProgress: ({ done }) => {
+        last = done;
+        if (done === 20) ac.abort();
+      },
+    }),
+    { name: "AbortError" },
+  );
+  assert.ok(last < 256, `stopped early (${last} of 256 tasks)`);
+});

@@ -1,0 +1,277 @@
+/**
+ * The threaded scheduler: a pool of worker_threads that run built-in kernels by id, and a
+ * scheduler that keeps the workers busy in the depth-first priority of orderTasks (ready tasks run
+ * lowest order index first, so sub-trees finish and intermediates are released early, as dask's
+ * threaded scheduler with dask.order).
+ *
+ * Blocks cross threads as SharedArrayBuffer views (no copy). A block in an ordinary ArrayBuffer (an
+ * in-memory source given to fromArray) is copied compactly into shared memory when a worker needs it.
+ * Tasks carrying `local` (user functions, in-memory sources) run on the main thread, between the
+ * workers' tasks.
+ */
+import * as os from "node:os";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { Block, isBlock, sizeOf, cStrides, copyInto } from "./block";
+import { allocate, dtypeOfTypedArray, setSharedAllocation } from "./dtype";
+import { AbortError, ComputeOptions, Key, Plan, RunState, Task, dependentsCount, fillStats, finishTask, getKernel, startRun } from "./graph";
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string; stack?: string };
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly slots: Slot[] = [];
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(size: number) {
+    this.size = size;
+    const entry = path.join(__dirname, "worker.js");
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(entry);
+      const slot: Slot = { worker, busy: false };
+      worker.on("message", (m: Reply) => this.onReply(m));
+      worker.on("error", (e) => this.onWorkerError(slot, e));
+      // listeners first: adding one re-refs the worker. An idle worker must not keep the process
+      // alive; a busy one is ref'd until its reply arrives.
+      worker.unref();
+      this.slots.push(slot);
+    }
+  }
+
+  get idle(): number {
+    return this.slots.filter((s) => !s.busy).length;
+  }
+
+  private onReply(m: Reply): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    p.slot.busy = false;
+    p.slot.worker.unref();
+    if (m.ok) p.resolve(m.value);
+    else {
+      const e = new Error(m.error?.message ?? "worker task failed");
+      e.name = m.error?.name ?? "Error";
+      if (m.error?.stack) e.stack = m.error.stack;
+      p.reject(e);
+    }
+  }
+
+  private onWorkerError(slot: Slot, e: Error): void {
+    for (const [id, p] of this.pending) {
+      if (p.slot === slot) {
+        this.pending.delete(id);
+        p.reject(e);
+      }
+    }
+    slot.busy = false;
+    slot.worker.unref();
+  }
+
+  /** Run one task on an idle worker (the caller checks `idle` first). */
+  run(op: string, params: unknown, inputs: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    const slot = this.slots.find((s) => !s.busy);
+    if (!slot) return Promise.reject(new Error("internal: no idle worker"));
+    slot.busy = true;
+    slot.worker.ref();
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, slot });
+      slot.worker.postMessage({ id, op, params, inputs });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
+
+let shared: WorkerPool | null = null;
+
+/** The process-wide pool (created on first use; its threads do not keep the process alive). */
+export function getPool(numWorkers?: number): WorkerPool {
+  const n = numWorkers ?? Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+  if (!shared || shared.size !== n) {
+    void shared?.close();
+    shared = new WorkerPool(n);
+  }
+  return shared;
+}
+
+/** Stop the pool's threads (they are unref'd, so this is needed only to free them early). */
+export async function closePool(): Promise<void> {
+  const p = shared;
+  shared = null;
+  await p?.close();
+}
+
+/** A copy of a block's values in shared memory, unless it already is there. */
+function toShared(v: unknown): unknown {
+  if (isBlock(v)) {
+    if (v.data.buffer instanceof SharedArrayBuffer) return v;
+    const out: Block = { data: allocate(dtypeOfTypedArray(v.data), sizeOf(v.shape), true), shape: v.shape.slice(), stride: cStrides(v.shape), offset: 0 };
+    copyInto(out, new Array(v.shape.length).fill(0), v);
+    return out;
+  }
+  return v;
+}
+
+/** A small binary min-heap of keys by priority. */
+class Heap {
+  private readonly items: Key[] = [];
+  constructor(private readonly prio: ReadonlyMap<Key, number>) {}
+  get length(): number {
+    return this.items.length;
+  }
+  push(k: Key): void {
+    const a = this.items;
+    a.push(k);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (this.p(a[p]) <= this.p(a[i])) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): Key | undefined {
+    const a = this.items;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop() as Key;
+    if (a.length) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.p(a[l]) < this.p(a[m])) m = l;
+        if (r < a.length && this.p(a[r]) < this.p(a[m])) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+  private p(k: Key): number {
+    return this.prio.get(k) as number;
+  }
+}
+
+/** Run a plan on the worker pool plus the main thread. */
+export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promise<Map<Key, unknown>> {
+  const pool = getPool(opts.numWorkers);
+  const st: RunState = startRun(p);
+  const prio = new Map(p.order.map((k, i) => [k, i]));
+  const deps = new Map<Key, number>();
+  const dependents = new Map<Key, Key[]>();
+  const ready = new Heap(prio);
+  for (const k of p.order) {
+    const t = p.tasks.get(k) as Task;
+    const u = Array.from(new Set(t.deps));
+    deps.set(k, u.length);
+    for (const d of u) {
+      const list = dependents.get(d);
+      if (list) list.push(k);
+      else dependents.set(d, [k]);
+    }
+    if (u.length === 0) ready.push(k);
+  }
+  void dependentsCount;
+  const total = p.order.length;
+  let done = 0;
+  let running = 0;
+  let failed: Error | null = null;
+  opts.onProgress?.({ done, total });
+  setSharedAllocation(true);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const complete = (key: Key, value: unknown) => {
+        finishTask(p, st, key, value);
+        done++;
+        opts.onProgress?.({ done, total });
+        for (const c of dependents.get(key) ?? []) {
+          const n = (deps.get(c) as number) - 1;
+          deps.set(c, n);
+          if (n === 0) ready.push(c);
+        }
+      };
+      const fail = (e: unknown) => {
+        if (!failed) failed = e instanceof Error ? e : new Error(String(e));
+        if (running === 0) reject(failed);
+      };
+      const pump = (): void => {
+        if (failed) {
+          if (running === 0) reject(failed);
+          return;
+        }
+        if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
+        // main-thread tasks run right away; worker tasks while a worker is idle
+        const deferred: Key[] = [];
+        while (ready.length) {
+          const key = ready.pop() as Key;
+          const t = p.tasks.get(key) as Task;
+          if (t.local !== undefined) {
+            try {
+              const inputs = t.deps.map((d) => st.cache.get(d));
+              complete(key, getKernel(t.op)(inputs, t.params as never, t.local));
+            } catch (e) {
+              return fail(e);
+            }
+            if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
+            continue;
+          }
+          if (pool.idle === 0) {
+            deferred.push(key);
+            break;
+          }
+          running++;
+          const inputs = t.deps.map((d) => {
+            const v = st.cache.get(d);
+            const sv = toShared(v);
+            if (sv !== v) st.cache.set(d, sv); // share once, even if several tasks read it
+            return sv;
+          });
+          pool.run(t.op, t.params, inputs).then(
+            (v) => {
+              running--;
+              if (!failed) complete(key, v);
+              if (done === total && !failed) resolve();
+              else pump();
+            },
+            (e) => {
+              running--;
+              fail(e);
+            },
+          );
+        }
+        for (const k of deferred) ready.push(k);
+        if (done === total && running === 0) resolve();
+      };
+      pump();
+    });
+  } catch (e) {
+    st.cache.clear();
+    throw e;
+  } finally {
+    setSharedAllocation(false);
+  }
+  fillStats(p, st, opts.stats);
+  return new Map(p.outputs.map((k) => [k, st.cache.get(k)]));
+}
