@@ -26,6 +26,7 @@ export type { FromArrayOptions, CreationOptions, LinspaceOptions, RandomOptions 
 export { where, broadcastShapes } from "./ops";
 export { concatenate, stack } from "./rechunk";
 export { mapBlocks } from "./blockwise";
+export { mapOverlap } from "./overlap";
 export {
   normalizeChunks,
   DEFAULT_CHUNK_BYTES,

@@ -1,11 +1,692 @@
-/** Slicing and boolean masking (stub: being written). */
-import { LazyArray, Index } from "./array";
-import { ComputeOptions } from "./graph";
+/**
+ * Slicing and boolean masking (dask.array's slicing.py).
+ *
+ * Basic indexing (integers, slices with any step, newaxis, ellipsis) maps each axis's index to
+ * {input block: local slice} exactly as dask's `_slice_1d` does, so the output has one block per
+ * touched input block along each sliced axis (reversed for negative steps), and each output task
+ * reads a strided view of the single input block it needs: culling then keeps only those blocks.
+ *
+ * Boolean masks (a bool LazyArray with the shape of the array, or of some consecutive axes starting
+ * at the mask's position, numpy's `x[mask]`) give NaN (unknown) sizes along the selected axis. Values
+ * come out in numpy's (C) order: an output block gathers whole "bands" of input blocks along the
+ * masked axes after the first, and the first masked axis is split as dask's ravel would split it
+ * (dask's reshape_rechunk/expand_tuple), so the block counts match dask's.
+ */
+import { Block, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
+import { Chunks, UnknownChunksError, blockIndices, cumulative, hasUnknown, product } from "./chunks";
+import { DType, allocate } from "./dtype";
+import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "./graph";
+import { LazyArray, Index, Slice } from "./array";
 
-export function getitem(x: LazyArray, index: readonly Index[]): LazyArray {
-  throw new Error(`get: not implemented yet (${x.name}, ${index.length})`);
+// ------------------------------------------------------------------------------------------------
+// Index parsing
+
+/** A Python slice: null means "default". */
+interface PySlice {
+  start: number | null;
+  stop: number | null;
+  step: number | null;
 }
 
+type Item =
+  | { kind: "int"; value: number }
+  | { kind: "slice"; value: PySlice }
+  | { kind: "newaxis" }
+  | { kind: "ellipsis" }
+  | { kind: "mask"; value: LazyArray };
+
+const COLON: PySlice = { start: null, stop: null, step: null };
+
+function isColon(s: PySlice): boolean {
+  return s.start === null && s.stop === null && s.step === null;
+}
+
+function describeIndex(ix: unknown): string {
+  if (ix === undefined) return "undefined";
+  if (typeof ix === "string") return JSON.stringify(ix);
+  if (Array.isArray(ix)) return "a JS array";
+  if (typeof ix === "object" && ix !== null) return `an object (${JSON.stringify(ix)})`;
+  return String(ix);
+}
+
+function checkInt(v: unknown, what: string, pos: number): number | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(`get: index ${pos}: slice ${what} must be an integer or null, got ${describeIndex(v)}`);
+  }
+  return v;
+}
+
+/** Parse "start:stop:step" (parts may be empty), as Python's slice syntax. */
+function parseSliceString(s: string, pos: number): PySlice {
+  const bad = () =>
+    new TypeError(
+      `get: index ${pos}: invalid index string ${JSON.stringify(s)}; use "start:stop:step" with integer parts that may be empty ` +
+        `(e.g. ":", "1:5", "::-1", "-3:") or "..." for the remaining axes`,
+    );
+  const parts = s.split(":");
+  if (parts.length < 2 || parts.length > 3) throw bad();
+  const vals = parts.map((p) => {
+    const t = p.trim();
+    if (t === "") return null;
+    if (!/^[+-]?\d+$/.test(t)) throw bad();
+    return Number(t);
+  });
+  return { start: vals[0], stop: vals[1], step: vals.length > 2 ? vals[2] : null };
+}
+
+function parseItem(ix: Index, pos: number): Item {
+  if (ix === null) return { kind: "newaxis" };
+  if (typeof ix === "number") {
+    if (!Number.isInteger(ix)) throw new TypeError(`get: index ${pos}: ${ix} is not an integer; indices must be integers`);
+    return { kind: "int", value: ix };
+  }
+  if (typeof ix === "string") {
+    if (ix.trim() === "...") return { kind: "ellipsis" };
+    return { kind: "slice", value: checkStep(parseSliceString(ix, pos), pos) };
+  }
+  if (ix instanceof LazyArray) return { kind: "mask", value: ix };
+  if (typeof ix === "object" && !Array.isArray(ix)) {
+    const s = ix as Slice;
+    const extra = Object.keys(s).filter((k) => k !== "start" && k !== "stop" && k !== "step");
+    if (extra.length === 0) {
+      return {
+        kind: "slice",
+        value: checkStep({ start: checkInt(s.start, "start", pos), stop: checkInt(s.stop, "stop", pos), step: checkInt(s.step, "step", pos) }, pos),
+      };
+    }
+  }
+  throw new TypeError(
+    `get: index ${pos}: unsupported index ${describeIndex(ix)}; use an integer, a slice (slice(1, 5), "1:5", "::-1"), ` +
+      `null for a new axis, "..." for the remaining axes, or a boolean LazyArray mask`,
+  );
+}
+
+function checkStep(s: PySlice, pos: number): PySlice {
+  if (s.step === 0) throw new RangeError(`get: index ${pos}: slice step cannot be zero`);
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------------
+// dask's _slice_1d and helpers
+
+/** Python's a % b (sign of b). */
+function pymod(a: number, b: number): number {
+  return a - b * Math.floor(a / b);
+}
+
+function bisectRight(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x < a[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function bisectLeft(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Python's slice.indices(length): [start, stop, step]. */
+function pyIndices(s: PySlice, length: number): [number, number, number] {
+  const step = s.step ?? 1;
+  const lower = step < 0 ? -1 : 0;
+  const upper = step < 0 ? length - 1 : length;
+  const fix = (v: number | null, dflt: number) => {
+    if (v === null) return dflt;
+    if (v < 0) return Math.max(v + length, lower);
+    return Math.min(v, upper);
+  };
+  return [fix(s.start, step < 0 ? upper : lower), fix(s.stop, step < 0 ? lower : upper), step];
+}
+
+/** The local [start, count, step] a slice selects on an axis of `length`. */
+function sliceIndices(s: PySlice, length: number): [number, number, number] {
+  const [start, stop, step] = pyIndices(s, length);
+  let count = 0;
+  if (step > 0 && stop > start) count = Math.ceil((stop - start) / step);
+  if (step < 0 && start > stop) count = Math.ceil((start - stop) / -step);
+  return [start, count, step];
+}
+
+/** dask's normalize_slice: canonical form of a slice on an axis of known length. */
+function normalizeSlice(s: PySlice, dim: number): PySlice {
+  const [start, stop, step] = pyIndices(s, dim);
+  let rs: number | null = start;
+  let re: number | null = stop;
+  let rt: number | null = step;
+  if (step > 0) {
+    if (start === 0) rs = null;
+    if (stop >= dim) re = null;
+    if (step === 1) rt = null;
+    if (re !== null && rs !== null && re < rs) re = rs;
+  } else {
+    if (start >= dim - 1) rs = null;
+    if (stop < 0) re = null;
+  }
+  return { start: rs, stop: re, step: rt };
+}
+
+/** dask's _slice_1d for a slice: {block: local slice} (blocks in ascending order). */
+function slice1d(dim: number, lengths: readonly number[], index: PySlice): Map<number, PySlice> {
+  const bounds = cumulative(lengths).slice(1);
+  const d = new Map<number, PySlice>();
+  if (isColon(index)) {
+    lengths.forEach((_, k) => d.set(k, COLON));
+    return d;
+  }
+  const step = index.step ?? 1;
+  let start: number;
+  let stop: number;
+  if (step > 0) {
+    start = index.start || 0;
+    stop = index.stop !== null ? index.stop : dim;
+  } else {
+    start = index.start !== null ? index.start : dim - 1;
+    start = start >= dim ? dim - 1 : start;
+    stop = index.stop === null ? -(dim + 1) : index.stop;
+  }
+  if (start < 0) start += dim;
+  if (stop < 0) stop += dim;
+
+  if (step > 0) {
+    const istart = bisectRight(bounds, start);
+    const istop = Math.min(bisectLeft(bounds, stop) + 1, lengths.length);
+    if (istart > 0) {
+      start -= bounds[istart - 1];
+      stop -= bounds[istart - 1];
+    }
+    for (let i = istart; i < istop; i++) {
+      const length = lengths[i];
+      if (start < length && stop > 0) {
+        d.set(i, { start, stop: Math.min(stop, length), step });
+        start = pymod(start - length, step);
+      } else start -= length;
+      stop -= length;
+    }
+  } else {
+    let rstart = start;
+    let istart = bisectLeft(bounds, start);
+    let istop = bisectRight(bounds, stop);
+    istart = Math.min(istart + 1, bounds.length - 1);
+    istop = Math.max(istop - 1, -1);
+    for (let i = istart; i > istop; i--) {
+      const chunkStop = bounds[i];
+      const chunkStart = i === 0 ? 0 : bounds[i - 1];
+      if (chunkStart <= rstart && rstart < chunkStop && rstart > stop) {
+        d.set(i, { start: rstart - chunkStop, stop: Math.max(chunkStart - chunkStop - 1, stop - chunkStop), step });
+        const offset = pymod(rstart - (chunkStart - 1), step);
+        rstart = chunkStart + offset - 1;
+      }
+    }
+  }
+  if (d.size === 0) d.set(0, { start: 0, stop: 0, step: 1 });
+  return new Map(Array.from(d.entries()).sort((a, b) => a[0] - b[0]));
+}
+
+/** One output block along a sliced axis: the input block and the local [start, count, step]. */
+interface AxisPiece {
+  block: number;
+  start: number;
+  count: number;
+  step: number;
+}
+
+type AxisPlan = { kind: "int"; block: number; local: number } | { kind: "slice"; pieces: AxisPiece[] };
+
+function planAxis(item: Item, axis: number, dim: number, lengths: readonly number[]): AxisPlan {
+  if (item.kind === "int") {
+    if (Number.isNaN(dim)) throw new UnknownChunksError(`get: an integer index along axis ${axis}`);
+    const i = item.value;
+    if (i >= dim || i < -dim) {
+      throw new RangeError(`get: index ${i} is out of bounds for axis ${axis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
+    }
+    const idx = i < 0 ? i + dim : i;
+    const bounds = cumulative(lengths).slice(1);
+    const b = bisectRight(bounds, idx);
+    return { kind: "int", block: b, local: b > 0 ? idx - bounds[b - 1] : idx };
+  }
+  if (item.kind !== "slice") throw new Error("internal: planAxis on a non-axis index");
+  let s = item.value;
+  if (Number.isNaN(dim) || lengths.some(Number.isNaN)) {
+    const full = s.start === null && s.stop === null && (s.step === null || s.step === 1);
+    if (!full) throw new UnknownChunksError(`get: slicing axis ${axis} with ${formatSlice(s)}`);
+    // count -1: the whole (unknown) block
+    return { kind: "slice", pieces: lengths.map((c, block) => ({ block, start: 0, count: Number.isNaN(c) ? -1 : c, step: 1 })) };
+  }
+  s = normalizeSlice(s, dim);
+  const d = slice1d(dim, lengths, s);
+  const pieces: AxisPiece[] = [];
+  for (const [block, ls] of d) {
+    const [start, count, step] = sliceIndices(ls, lengths[block]);
+    pieces.push({ block, start, count, step });
+  }
+  if ((s.step ?? 1) < 0) pieces.reverse();
+  return { kind: "slice", pieces };
+}
+
+function formatSlice(s: PySlice): string {
+  const f = (v: number | null) => (v === null ? "" : String(v));
+  return `"${f(s.start)}:${f(s.stop)}${s.step === null ? "" : `:${s.step}`}"`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Kernels
+
+interface GetitemParams {
+  /** Per input axis: [start, count, step] for a slice (count -1: the whole block), [index] for an integer. */
+  sel: number[][];
+  /** Per output axis: the input axis it comes from, or -1 for a new axis. */
+  out: number[];
+}
+
+registerKernel<GetitemParams>("slicing.getitem", (inputs, p) => {
+  const b = inputs[0] as Block;
+  const v = view(
+    b,
+    p.sel.map((s) => s[0]),
+    p.sel.map((s, a) => (s.length === 3 ? (s[1] < 0 ? b.shape[a] : s[1]) : 1)),
+    p.sel.map((s) => (s.length === 3 ? s[2] : 1)),
+  );
+  return {
+    data: v.data,
+    shape: p.out.map((a) => (a < 0 ? 1 : v.shape[a])),
+    stride: p.out.map((a) => (a < 0 ? 0 : v.stride[a])),
+    offset: v.offset,
+  } satisfies Block;
+});
+
+/**
+ * Concatenate blocks laid out on `grid` (C order) along `axes` of the blocks: a new C-contiguous
+ * block (or the single block itself). Sizes come from the blocks, so unknown chunk sizes work.
+ */
+function gather(blocks: readonly Block[], grid: readonly number[], axes: readonly number[], dtype: DType): Block {
+  if (blocks.length === 1) return blocks[0];
+  const strides = grid.map((_, j) => product(grid.slice(j + 1)));
+  const sizes = grid.map((g, j) => Array.from({ length: g }, (_, t) => blocks[t * strides[j]].shape[axes[j]]));
+  const offs = sizes.map((s) => cumulative(s));
+  const shape = blocks[0].shape.slice();
+  axes.forEach((a, j) => (shape[a] = offs[j][offs[j].length - 1]));
+  const out = emptyBlock(dtype, shape);
+  let k = 0;
+  for (const gi of blockIndices(grid)) {
+    const start = new Array<number>(shape.length).fill(0);
+    axes.forEach((a, j) => (start[a] = offs[j][gi[j]]));
+    const b = blocks[k++];
+    for (let a = 0; a < shape.length; a++) {
+      const j = axes.indexOf(a);
+      const want = j >= 0 ? sizes[j][gi[j]] : shape[a];
+      if (b.shape[a] !== want) {
+        throw new Error(`boolean mask: blocks disagree on their sizes along axis ${a} (${b.shape[a]} and ${want}); the chunk sizes are inconsistent`);
+      }
+    }
+    copyInto(out, start, b);
+  }
+  return out;
+}
+
+function rowsView(b: Block, axis: number, start: number, count: number): Block {
+  if (count < 0 || (start === 0 && count === b.shape[axis])) return b;
+  const st = new Array<number>(b.shape.length).fill(0);
+  st[axis] = start;
+  const cnt = b.shape.slice();
+  cnt[axis] = count;
+  return view(b, st, cnt);
+}
+
+interface MaskParams {
+  /** First masked axis of x, and the number of masked axes. */
+  p: number;
+  k: number;
+  /** Band grids (numbers of blocks) of x along axes p+1..p+k-1 and of the mask along 1..k-1. */
+  gx: number[];
+  gm: number[];
+  /** Rows of the first masked axis taken from the x block and the mask block (count -1: all). */
+  xStart: number;
+  mStart: number;
+  count: number;
+  dtype: DType;
+}
+
+registerKernel<MaskParams>("slicing.mask", (inputs, p) => {
+  const nx = product(p.gx);
+  const xb = inputs.slice(0, nx) as Block[];
+  const mb = inputs.slice(nx) as Block[];
+  const bandAxes = Array.from({ length: p.k - 1 }, (_, j) => p.p + 1 + j);
+  const xband = rowsView(gather(xb, p.gx, bandAxes, p.dtype), p.p, p.xStart, p.count);
+  const mband = rowsView(
+    gather(mb, p.gm, bandAxes.map((_, j) => j + 1), "bool"),
+    0,
+    p.mStart,
+    p.count,
+  );
+  const masked = xband.shape.slice(p.p, p.p + p.k);
+  if (masked.length !== mband.shape.length || masked.some((s, j) => s !== mband.shape[j])) {
+    throw new Error(
+      `boolean mask: a mask block of shape [${mband.shape.join(", ")}] meets an array block whose masked axes have shape [${masked.join(", ")}]; the chunk sizes are inconsistent`,
+    );
+  }
+  const xc = contiguous(xband);
+  const mc = contiguous(mband);
+  const P = sizeOf(xband.shape.slice(0, p.p));
+  const M = sizeOf(masked);
+  const T = sizeOf(xband.shape.slice(p.p + p.k));
+  const md = mc.data;
+  const mo = mc.offset;
+  let n = 0;
+  for (let i = 0; i < M; i++) if (md[mo + i]) n++;
+  const out = allocate(p.dtype, P * n * T);
+  const xd = xc.data;
+  let o = 0;
+  for (let pi = 0; pi < P; pi++) {
+    const base = xc.offset + pi * M * T;
+    for (let mi = 0; mi < M; mi++) {
+      if (!md[mo + mi]) continue;
+      const s = base + mi * T;
+      if (T === 1) out[o] = xd[s];
+      else (out as Float64Array).set((xd as Float64Array).subarray(s, s + T), o);
+      o += T;
+    }
+  }
+  const shape = [...xband.shape.slice(0, p.p), n, ...xband.shape.slice(p.p + p.k)];
+  return { data: out, shape, stride: cStridesOf(shape), offset: 0 } satisfies Block;
+});
+
+function cStridesOf(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  let s = 1;
+  for (let a = shape.length - 1; a >= 0; a--) {
+    st[a] = s;
+    s *= shape[a];
+  }
+  return st;
+}
+
+registerKernel<null>("slicing.shape", (inputs) => (inputs[0] as Block).shape.slice());
+
+interface KnownParams {
+  shape: number[];
+}
+registerKernel<KnownParams>("slicing.known", (inputs, p) => {
+  const b = inputs[0] as Block;
+  if (b.shape.length !== p.shape.length || b.shape.some((s, a) => s !== p.shape[a])) {
+    throw new Error(
+      `a block has shape [${b.shape.join(", ")}] but computeChunkSizes measured [${p.shape.join(", ")}]; the data changed between computes`,
+    );
+  }
+  return b;
+});
+
+// ------------------------------------------------------------------------------------------------
+// getitem
+
+function sameChunks(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
+}
+
+function fmtShape(s: readonly number[]): string {
+  return `[${s.map((v) => (Number.isNaN(v) ? "NaN" : String(v))).join(", ")}]`;
+}
+
+/** numpy-style indexing of `x` (see LazyArray.get). */
+export function getitem(x: LazyArray, index: readonly Index[]): LazyArray {
+  const items = index.map((ix, pos) => parseItem(ix, pos));
+  const ellipses = items.filter((it) => it.kind === "ellipsis").length;
+  if (ellipses > 1) throw new RangeError(`get: an index can only have a single ellipsis ("..."), got ${ellipses}`);
+  const consumed = items.reduce((n, it) => n + (it.kind === "int" || it.kind === "slice" ? 1 : it.kind === "mask" ? it.value.ndim : 0), 0);
+  if (consumed > x.ndim) {
+    throw new RangeError(
+      `get: too many indices for an array of shape ${fmtShape(x.shape)}: it has ${x.ndim} dimension(s) but ${consumed} were indexed`,
+    );
+  }
+  // expand the ellipsis and add trailing full slices
+  const fill = (n: number): Item[] => Array.from({ length: n }, () => ({ kind: "slice", value: COLON }) as Item);
+  let full: Item[] = [];
+  for (const it of items) {
+    if (it.kind === "ellipsis") full.push(...fill(x.ndim - consumed));
+    else full.push(it);
+  }
+  if (!ellipses) full = full.concat(fill(x.ndim - consumed));
+
+  const masks = full.filter((it) => it.kind === "mask");
+  if (masks.length > 1) throw new TypeError("get: only one boolean mask per get is supported; apply the masks one after the other");
+  if (masks.length === 1) return getWithMask(x, full);
+  return basicGetitem(x, full);
+}
+
+function basicGetitem(x: LazyArray, items: readonly Item[]): LazyArray {
+  if (items.every((it) => it.kind === "slice" && isColon(it.value))) return x;
+  const plans: AxisPlan[] = [];
+  const out: number[] = [];
+  let axis = 0;
+  for (const it of items) {
+    if (it.kind === "newaxis") {
+      out.push(-1);
+      continue;
+    }
+    const pl = planAxis(it, axis, x.shape[axis], x.chunks[axis]);
+    plans.push(pl);
+    if (pl.kind === "slice") out.push(axis);
+    axis++;
+  }
+  const chunks: number[][] = out.map((a) => {
+    if (a < 0) return [1];
+    const pl = plans[a] as { kind: "slice"; pieces: AxisPiece[] };
+    return pl.pieces.map((pc) => (pc.count < 0 ? NaN : pc.count));
+  });
+  const layer = new Layer({
+    kind: "getitem",
+    label: "getitem",
+    chunks,
+    dtype: x.dtype,
+    dependencies: [x.layer],
+    task: (idx, key) => {
+      const src = new Array<number>(plans.length);
+      const sel: number[][] = new Array(plans.length);
+      plans.forEach((pl, a) => {
+        if (pl.kind === "int") {
+          src[a] = pl.block;
+          sel[a] = [pl.local];
+        }
+      });
+      out.forEach((a, j) => {
+        if (a < 0) return;
+        const pc = (plans[a] as { kind: "slice"; pieces: AxisPiece[] }).pieces[idx[j]];
+        src[a] = pc.block;
+        sel[a] = [pc.start, pc.count, pc.step];
+      });
+      return { key, op: "slicing.getitem", params: { sel, out } satisfies GetitemParams, deps: [x.layer.key(src)] };
+    },
+  });
+  return new LazyArray(layer);
+}
+
+function getWithMask(x: LazyArray, items: readonly Item[]): LazyArray {
+  const mi = items.findIndex((it) => it.kind === "mask");
+  const m = (items[mi] as { kind: "mask"; value: LazyArray }).value;
+  if (m.dtype !== "bool") {
+    const kind = m.dtype.startsWith("int") || m.dtype.startsWith("uint") ? "integer-array indexing" : `indexing with a ${m.dtype} array`;
+    throw new TypeError(
+      `get: a LazyArray index must be a boolean mask (dtype bool), got dtype ${m.dtype}: ${kind} is not supported yet ` +
+        `(compare to make a mask, e.g. x.get(x.gt(0)), or cast with .astype("bool"))`,
+    );
+  }
+  if (m.ndim === 0) throw new TypeError("get: a 0-d boolean mask is not supported; use a mask with at least one dimension");
+  // numpy moves the selected axis to the front when integer indices are not next to the mask
+  const ints = items.map((it, i) => (it.kind === "int" ? i : -1)).filter((i) => i >= 0);
+  if (ints.length) {
+    const adv = [...ints, mi].sort((a, b) => a - b);
+    if (adv[adv.length - 1] - adv[0] !== adv.length - 1) {
+      throw new TypeError(
+        "get: integer indices that are not next to the boolean mask are not supported (numpy would move the selected axis to the front); " +
+          "apply the mask and the integer index in two separate get calls",
+      );
+    }
+  }
+  // axes of x before the mask
+  let p = 0;
+  for (let i = 0; i < mi; i++) if (items[i].kind === "int" || items[i].kind === "slice") p++;
+  const y = applyMask(x, m, p);
+  const rest: Item[] = items.map((it, i) => (i === mi ? { kind: "slice", value: COLON } : it));
+  return basicGetitem(y, rest);
+}
+
+/** dask's expand_tuple: split every chunk into about `factor` pieces (used by reshape/ravel). */
+function expandTuple(chunks: readonly number[], factor: number): number[] {
+  if (factor === 1) return chunks.slice();
+  const out: number[] = [];
+  for (const c of chunks) {
+    let x = c;
+    const part = Math.max(x / factor, 1);
+    while (x >= 2 * part) {
+      out.push(Math.trunc(part));
+      x -= Math.trunc(part);
+    }
+    if (x) out.push(x);
+  }
+  return out;
+}
+
+function commonRefinement(a: readonly number[], b: readonly number[]): number[] {
+  const bounds = new Set<number>([...cumulative(a), ...cumulative(b)]);
+  const sorted = Array.from(bounds).sort((u, v) => u - v);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i++) out.push(sorted[i] - sorted[i - 1]);
+  return out.length ? out : [0];
+}
+
+/** Where rows [r0, r0 + n) of an axis chunked as `c` live: block and local start. */
+function locate(c: readonly number[], r0: number): { block: number; start: number } {
+  const bounds = cumulative(c);
+  const b = Math.min(bisectRight(bounds.slice(1), r0), c.length - 1);
+  return { block: b, start: r0 - bounds[b] };
+}
+
+function applyMask(x: LazyArray, m: LazyArray, p: number): LazyArray {
+  const k = m.ndim;
+  const xs = x.shape.slice(p, p + k);
+  if (xs.length === k && xs.some((s, j) => Number.isNaN(s) !== Number.isNaN(m.shape[j]))) {
+    throw new UnknownChunksError(
+      `get with a boolean mask of shape ${fmtShape(m.shape)} on an array of shape ${fmtShape(x.shape)} (the sizes cannot be compared)`,
+    );
+  }
+  if (xs.length !== k || xs.some((s, j) => !(s === m.shape[j] || (Number.isNaN(s) && Number.isNaN(m.shape[j]))))) {
+    throw new RangeError(
+      `get: boolean mask of shape ${fmtShape(m.shape)} does not match the array of shape ${fmtShape(x.shape)}` +
+        (p > 0 ? ` at axis ${p}` : "") +
+        `; a mask must have the array's shape, or the shape of the axes it indexes (here axes ${p}..${p + k - 1}: ${fmtShape(xs)})`,
+    );
+  }
+  for (let j = 0; j < k; j++) {
+    const cx = x.chunks[p + j];
+    const cm = m.chunks[j];
+    if ((cx.some(Number.isNaN) || cm.some(Number.isNaN)) && !sameChunks(cx, cm)) {
+      throw new UnknownChunksError(`get with a boolean mask whose chunks differ from the array's along axis ${p + j}`);
+    }
+  }
+  const known = !hasUnknown(x.chunks.slice(p, p + k)) && !hasUnknown(m.chunks);
+  const gx = x.numBlocks.slice(p + 1, p + k);
+  const gm = m.numBlocks.slice(1);
+  const cx0 = x.chunks[p];
+  const cm0 = m.chunks[0];
+  // the first masked axis: split as dask's ravel does, then the common refinement of x's and the mask's
+  let rows: { xb: number; xs: number; mb: number; ms: number; n: number }[];
+  const fx = known && k > 1 ? product(gx) : 1;
+  const fm = known && k > 1 ? product(gm) : 1;
+  if (fx === 1 && fm === 1 && sameChunks(cx0, cm0)) {
+    rows = cx0.map((_, i) => ({ xb: i, xs: 0, mb: i, ms: 0, n: -1 }));
+  } else {
+    const ex = expandTuple(cx0, fx);
+    const em = expandTuple(cm0, fm);
+    const common = sameChunks(ex, em) ? ex : commonRefinement(ex, em);
+    const offs = cumulative(common);
+    rows = common.map((n, i) => {
+      const lx = locate(cx0, offs[i]);
+      const lm = locate(cm0, offs[i]);
+      return { xb: lx.block, xs: lx.start, mb: lm.block, ms: lm.start, n };
+    });
+  }
+  const chunks: Chunks = [...x.chunks.slice(0, p), rows.map(() => NaN), ...x.chunks.slice(p + k)];
+  const dtype = x.dtype;
+  const layer = new Layer({
+    kind: "boolean-mask",
+    label: "boolean-mask",
+    chunks,
+    dtype,
+    dependencies: [x.layer, m.layer],
+    task: (idx, key) => {
+      const r = rows[idx[p]];
+      const pre = idx.slice(0, p);
+      const post = idx.slice(p + 1);
+      const deps: string[] = [];
+      for (const bi of blockIndices(gx)) deps.push(x.layer.key([...pre, r.xb, ...bi, ...post]));
+      for (const bj of blockIndices(gm)) deps.push(m.layer.key([r.mb, ...bj]));
+      return {
+        key,
+        op: "slicing.mask",
+        params: { p, k, gx, gm, xStart: r.xs, mStart: r.ms, count: r.n, dtype } satisfies MaskParams,
+        deps,
+      };
+    },
+  });
+  return new LazyArray(layer);
+}
+
+// ------------------------------------------------------------------------------------------------
+// computeChunkSizes
+
+/**
+ * Compute every block once to measure its shape, and return an array over the same graph whose
+ * chunk sizes are known (a pass-through layer: computing it recomputes the blocks).
+ */
 export async function computeChunkSizes(x: LazyArray, opts: ComputeOptions): Promise<LazyArray> {
-  throw new Error(`computeChunkSizes: not implemented yet (${x.name}, ${Object.keys(opts)})`);
+  if (!hasUnknown(x.chunks)) return x;
+  const shapes = new Layer({
+    kind: "blockwise",
+    label: "chunk-sizes",
+    chunks: x.chunks,
+    dtype: "object",
+    dependencies: [x.layer],
+    task: (idx, key) => ({ key, op: "slicing.shape", params: null, deps: [x.layer.key(idx)] }),
+  });
+  const results = await executeAsync(plan([shapes], shapes.keys(), opts.optimize ?? true), opts);
+  const nb = x.numBlocks;
+  const sizes: number[][] = nb.map((n) => new Array<number>(n).fill(NaN));
+  for (const idx of blockIndices(nb)) {
+    const s = results.get(shapes.key(idx)) as number[];
+    idx.forEach((i, a) => {
+      const known = x.chunks[a][i];
+      if (!Number.isNaN(known) && known !== s[a]) {
+        throw new Error(`computeChunkSizes: block [${idx.join(", ")}] has size ${s[a]} along axis ${a} but the chunks say ${known}`);
+      }
+      if (!Number.isNaN(sizes[a][i]) && sizes[a][i] !== s[a]) {
+        throw new Error(`computeChunkSizes: blocks along axis ${a} at position ${i} disagree on their size (${sizes[a][i]} and ${s[a]})`);
+      }
+      sizes[a][i] = s[a];
+    });
+  }
+  const layer = new Layer({
+    kind: "blockwise",
+    label: "known-chunks",
+    chunks: sizes,
+    dtype: x.dtype,
+    dependencies: [x.layer],
+    task: (idx, key) => ({
+      key,
+      op: "slicing.known",
+      params: { shape: idx.map((i, a) => sizes[a][i]) } satisfies KnownParams,
+      deps: [x.layer.key(idx)],
+    }),
+  });
+  return new LazyArray(layer);
 }
