@@ -113,14 +113,21 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
       `chunks: got ${perAxis.length} chunk specification(s) for an array of ${ndim} dimension(s) (shape [${shape.join(", ")}]); give one per axis`,
     );
   }
+  // per axis, the size dask's auto_chunks counts for a non-"auto" axis (a number as given, the whole
+  // axis for -1/null, the largest of an explicit list)
+  const declared: number[] = new Array<number>(ndim).fill(1);
   const out: (number[] | "auto")[] = perAxis.map((s, a) => {
     const dim = shape[a];
     if (s === "auto") return "auto";
-    if (s === null || s === -1) return dim === 0 ? [0] : [dim];
+    if (s === null || s === -1) {
+      declared[a] = dim;
+      return dim === 0 ? [0] : [dim];
+    }
     if (typeof s === "number") {
       if (!Number.isInteger(s) || s <= 0) {
         throw new RangeError(`chunks: axis ${a}: chunk size must be a positive integer, -1, "auto" or a list, got ${s}`);
       }
+      declared[a] = s;
       return blockSizes(dim, Math.min(s, Math.max(dim, 1)));
     }
     const list = Array.from(s);
@@ -133,80 +140,139 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     if (list.some((x) => !Number.isNaN(x) && (!Number.isInteger(x) || x < 0))) {
       throw new RangeError(`chunks: axis ${a}: chunk sizes must be non-negative integers, got [${list.join(", ")}]`);
     }
+    declared[a] = list.length ? Math.max(...list) : 0;
     return list;
   });
-  if (out.some((o) => o === "auto")) return autoChunks(out, shape, opts);
+  if (out.some((o) => o === "auto")) return autoChunks(out, declared, shape, opts);
   return out as number[][];
 }
 
+/** Python's float floor division `c // s` (fmod-based, as CPython), for positive operands. */
+function pyFloorDiv(c: number, s: number): number {
+  const mod = c % s;
+  const div = (c - mod) / s;
+  if (div === 0) return 0;
+  let f = Math.floor(div);
+  if (div - f > 0.5) f += 1;
+  return f;
+}
+
 /**
- * dask's auto_chunks: pick sizes for the "auto" axes so a block holds about `limit` bytes, keeping
- * the other axes as given. With previous chunks, grow or shrink them proportionally; otherwise
- * make the auto axes as equal as possible.
+ * dask's round_to: a size near `c` aligned with `s`: below `s`, `c` itself (at least 1); above, the
+ * largest multiple of `s` not above `c`.
  */
-function autoChunks(spec: (number[] | "auto")[], shape: readonly number[], opts: NormalizeOptions): number[][] {
-  const limit = opts.limit ?? DEFAULT_CHUNK_BYTES;
-  const size = itemsize(opts.dtype ?? "float64");
-  const autoAxes = spec.flatMap((s, a) => (s === "auto" ? [a] : []));
-  const fixedBytes =
-    size *
-    product(spec.map((s) => (s === "auto" ? 1 : Math.max(...s.filter((x) => !Number.isNaN(x)), 1))));
-  const result: number[][] = spec.map((s) => (s === "auto" ? [] : s));
-  // largest number of elements of the auto axes in one block
-  let largest = Math.max(1, Math.floor(limit / fixedBytes));
+function roundTo(c: number, s: number): number {
+  if (c <= s) return Math.max(1, Math.trunc(c));
+  return pyFloorDiv(c, s) * s;
+}
 
-  if (opts.previousChunks) {
-    const prev = opts.previousChunks;
-    const ideal: Record<number, number> = {};
-    for (const a of autoAxes) ideal[a] = Math.max(...prev[a]);
-    const multiplier = largest / product(autoAxes.map((a) => ideal[a]));
-    const mult = (m: number) => Math.pow(m, 1 / autoAxes.length);
-    let remaining = autoAxes.slice();
-    let m = multiplier;
-    let budget = largest;
-    while (remaining.length) {
-      const f = mult(m);
-      const capped = remaining.filter((a) => ideal[a] * f >= shape[a]);
-      if (capped.length === 0) {
-        for (const a of remaining) {
-          const want = Math.max(1, Math.round(ideal[a] * f));
-          result[a] = blockSizes(shape[a], roundToMultiple(want, ideal[a]));
-        }
-        break;
-      }
-      for (const a of capped) {
-        result[a] = shape[a] === 0 ? [0] : [shape[a]];
-        budget = budget / Math.max(shape[a], 1);
-      }
-      remaining = remaining.filter((a) => !capped.includes(a));
-      m = budget / product(remaining.map((a) => ideal[a]));
+/** numpy's median of a list of numbers. */
+function median(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The most frequent size (the first seen wins ties) and its count, as dask's `frequencies` + max. */
+function modeOf(xs: readonly number[]): { mode: number; count: number } {
+  const freq = new Map<number, number>();
+  for (const x of xs) freq.set(x, (freq.get(x) ?? 0) + 1);
+  let mode = NaN;
+  let count = -1;
+  for (const [v, n] of freq) {
+    if (n > count) {
+      mode = v;
+      count = n;
     }
-    return result;
   }
+  return { mode, count };
+}
 
-  // no previous chunks: as-equal-as-possible sizes, small axes taken whole first
-  let remaining = autoAxes.slice();
-  while (remaining.length) {
-    const side = Math.pow(largest, 1 / remaining.length);
-    const small = remaining.filter((a) => shape[a] < side);
+/**
+ * dask 2022.12's auto_chunks: pick sizes for the "auto" axes so that a block holds about `limit`
+ * bytes, the other axes as given (`declared`: dask's size for them).
+ *
+ * - With previous chunks (rechunk): start from the median previous size of every auto axis and scale
+ *   all auto axes by the same factor, rounded to multiples (or, below it, any size) of the most common
+ *   previous size; an axis that would exceed its length is taken whole and the rest re-balanced,
+ *   repeated until nothing changes.
+ * - Without: the same size for every auto axis (the n-th root of the element budget), axes shorter
+ *   than that taken whole first.
+ */
+function autoChunks(
+  spec: (number[] | "auto")[],
+  declared: readonly number[],
+  shape: readonly number[],
+  opts: NormalizeOptions,
+): number[][] {
+  if (shape.some(Number.isNaN) || spec.some((s) => s !== "auto" && s.some(Number.isNaN))) {
+    throw new UnknownChunksError('chunks "auto"');
+  }
+  const limit = Math.max(1, opts.limit ?? DEFAULT_CHUNK_BYTES);
+  const size = itemsize(opts.dtype ?? "float64");
+  const result: (number[] | "auto")[] = spec.slice();
+  const sizes: number[] = declared.slice();
+  const autos = new Set(spec.flatMap((s, a) => (s === "auto" ? [a] : [])));
+  // dask multiplies the declared sizes; a zero-length axis would divide by zero there, so counts as 1
+  const largestOf = () => {
+    let p = 1;
+    for (let a = 0; a < spec.length; a++) if (!autos.has(a)) p *= sizes[a] === 0 ? 1 : sizes[a];
+    return p;
+  };
+  const prev = opts.previousChunks;
+  if (prev && prev.length === shape.length) {
+    const res = new Map<number, number>();
+    for (const a of autos) res.set(a, median(prev[a]));
+    const ideal = shape.map((s, i) => {
+      const { mode, count } = modeOf(prev[i]);
+      return mode > 1 && count >= prev[i].length / 2 ? mode : s;
+    });
+    let largest = largestOf();
+    const multiplierOf = () => {
+      let p = 1;
+      for (const v of res.values()) if (v) p *= v;
+      return limit / size / largest / p;
+    };
+    let multiplier = multiplierOf();
+    let lastMultiplier = 0;
+    let lastAutos = new Set<number>();
+    const sameSet = (x: Set<number>, y: Set<number>) => x.size === y.size && [...x].every((v) => y.has(v));
+    for (let iter = 0; iter < 10000 && (multiplier !== lastMultiplier || !sameSet(autos, lastAutos)); iter++) {
+      lastMultiplier = multiplier;
+      lastAutos = new Set(autos);
+      for (const a of [...autos].sort((x, y) => x - y)) {
+        if (ideal[a] === 0) {
+          res.set(a, 0);
+          continue;
+        }
+        const proposed = (res.get(a) as number) * Math.pow(multiplier, 1 / autos.size);
+        if (proposed > shape[a]) {
+          autos.delete(a);
+          largest *= shape[a];
+          result[a] = shape[a] === 0 ? [0] : [shape[a]];
+          res.delete(a);
+        } else res.set(a, roundTo(proposed, ideal[a]));
+      }
+      multiplier = multiplierOf();
+    }
+    for (const [a, v] of res) result[a] = blockSizes(shape[a], Math.trunc(v));
+    return result as number[][];
+  }
+  // no previous chunks: equal sizes, short axes whole first
+  while (autos.size) {
+    const side = Math.pow(limit / size / largestOf(), 1 / autos.size);
+    const small = [...autos].filter((a) => shape[a] < side);
     if (small.length === 0) {
-      const s = Math.max(1, Math.floor(side));
-      for (const a of remaining) result[a] = blockSizes(shape[a], s);
+      for (const a of autos) result[a] = blockSizes(shape[a], Math.trunc(roundTo(side, shape[a])));
       break;
     }
     for (const a of small) {
       result[a] = shape[a] === 0 ? [0] : [shape[a]];
-      largest = largest / Math.max(shape[a], 1);
+      sizes[a] = shape[a];
+      autos.delete(a);
     }
-    remaining = remaining.filter((a) => !small.includes(a));
   }
-  return result;
-}
-
-function roundToMultiple(want: number, base: number): number {
-  if (want >= base) return Math.max(base, Math.floor(want / base) * base);
-  // smaller than a previous chunk: take a divisor-friendly size
-  return Math.max(1, want);
+  return result as number[][];
 }
 
 /** Byte size of the largest block. */
