@@ -23,6 +23,14 @@ interface Reply {
   error?: { name: string; message: string; stack?: string };
 }
 
+interface Job {
+  op: string;
+  params: unknown;
+  inputs: unknown[];
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
 interface Slot {
   worker: Worker;
   busy: boolean;
@@ -32,6 +40,7 @@ export class WorkerPool {
   readonly size: number;
   private readonly slots: Slot[] = [];
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }>();
+  private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
 
@@ -50,16 +59,13 @@ export class WorkerPool {
     }
   }
 
-  get idle(): number {
-    return this.slots.filter((s) => !s.busy).length;
-  }
-
   private onReply(m: Reply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
     p.slot.busy = false;
     p.slot.worker.unref();
+    this.dispatch();
     if (m.ok) p.resolve(m.value);
     else {
       const e = new Error(m.error?.message ?? "worker task failed");
@@ -78,20 +84,29 @@ export class WorkerPool {
     }
     slot.busy = false;
     slot.worker.unref();
+    this.dispatch();
   }
 
-  /** Run one task on an idle worker (the caller checks `idle` first). */
+  /** Run one task on a worker: at once if one is idle, else when one frees (first come, first served). */
   run(op: string, params: unknown, inputs: unknown[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
-    const slot = this.slots.find((s) => !s.busy);
-    if (!slot) return Promise.reject(new Error("internal: no idle worker"));
-    slot.busy = true;
-    slot.worker.ref();
-    const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, slot });
-      slot.worker.postMessage({ id, op, params, inputs });
+      this.queue.push({ op, params, inputs, resolve, reject });
+      this.dispatch();
     });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.busy) continue;
+      const job = this.queue.shift() as Job;
+      slot.busy = true;
+      slot.worker.ref();
+      const id = ++this.nextId;
+      this.pending.set(id, { resolve: job.resolve, reject: job.reject, slot });
+      slot.worker.postMessage({ id, op: job.op, params: job.params, inputs: job.inputs });
+    }
   }
 
   async close(): Promise<void> {
@@ -222,7 +237,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
           return;
         }
         if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
-        // main-thread tasks run right away; worker tasks while a worker is idle
+        // main-thread tasks run right away; worker tasks while fewer than pool.size of ours are in flight
         const deferred: Key[] = [];
         while (ready.length) {
           const key = ready.pop() as Key;
@@ -237,7 +252,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
             if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
             continue;
           }
-          if (pool.idle === 0) {
+          if (running >= pool.size) {
             deferred.push(key);
             break;
           }

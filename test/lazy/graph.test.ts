@@ -205,3 +205,9 @@ test("threads: an abort mid-compute stops dispatching", async () => {
   );
   assert.ok(last < 256, `stopped early (${last} of 256 tasks)`);
 });
+
+test("threads: concurrent computes share the pool without starving each other", async () => {
+  const xs = [1, 2, 3, 4].map((k) => lazy.zeros([64, 64], { chunks: [8, 64] }).add(k));
+  const rs = await Promise.all(xs.map((x) => x.compute({ scheduler: "threads" })));
+  rs.forEach((r, i) => assert.equal(r.get(63, 63), i + 1));
+});
