@@ -196,7 +196,14 @@ interface RangeParams {
 }
 registerKernel<RangeParams>("range", (_i, p) => {
   const out = allocate(p.dtype, p.count);
-  for (let i = 0; i < p.count; i++) out[i] = p.start + (p.offset + i) * p.step;
+  // numpy's fill: value 1 is start + step, value i >= 2 is start + i * delta with
+  // delta = (start + step) - start (for floats this can differ from step in the last bit)
+  const second = p.start + p.step;
+  const delta = second - p.start;
+  for (let i = 0; i < p.count; i++) {
+    const k = p.offset + i;
+    out[i] = k === 0 ? p.start : k === 1 ? second : p.start + k * delta;
+  }
   return makeBlock(out, [p.count]);
 });
 
@@ -215,7 +222,8 @@ registerKernel<LinspaceParams>("linspace", (_i, p) => {
   const step = (p.stop - p.start) / p.div;
   for (let i = 0; i < p.count; i++) {
     const k = p.offset + i;
-    out[i] = p.endpoint && k === p.num - 1 ? p.stop : p.start + k * step;
+    // numpy: i * step + start, with the last value set to stop only when endpoint and num > 1
+    out[i] = p.endpoint && p.num > 1 && k === p.num - 1 ? p.stop : k * step + p.start;
   }
   return makeBlock(out, [p.count]);
 });

@@ -158,26 +158,33 @@ export function promoteTypes(a: DType, b: DType): DType {
   return signedOfBits(bits(u) * 2);
 }
 
-/** numpy 1.x `min_scalar_type` for a JS number or boolean; "float16" is reported as "float32*" below. */
-function minScalarType(v: number | boolean): { dtype: DType; f16: boolean } {
-  if (typeof v === "boolean") return { dtype: "bool", f16: false };
+/**
+ * numpy 1.x `min_scalar_type` for a JS number or boolean; "float16" is reported as float32 with
+ * `f16` set. `smallUnsigned` is numpy's flag for a non-negative integer that also fits the signed
+ * type of the same size (1 -> uint8 but small): next to a signed or float type it counts as signed.
+ */
+function minScalarType(v: number | boolean): { dtype: DType; f16: boolean; smallUnsigned: boolean } {
+  const r = (dtype: DType, f16 = false, smallUnsigned = false) => ({ dtype, f16, smallUnsigned });
+  if (typeof v === "boolean") return r("bool");
   if (Number.isInteger(v) && !Object.is(v, -0)) {
     if (v >= 0) {
-      if (v <= 255) return { dtype: "uint8", f16: false };
-      if (v <= 65535) return { dtype: "uint16", f16: false };
-      if (v <= 4294967295) return { dtype: "uint32", f16: false };
-      return { dtype: "float64", f16: false };
+      if (v <= 255) return r("uint8", false, v <= 127);
+      if (v <= 65535) return r("uint16", false, v <= 32767);
+      if (v <= 4294967295) return r("uint32", false, v <= 2147483647);
+      return r("float64");
     }
-    if (v >= -128) return { dtype: "int8", f16: false };
-    if (v >= -32768) return { dtype: "int16", f16: false };
-    if (v >= -2147483648) return { dtype: "int32", f16: false };
-    return { dtype: "float64", f16: false };
+    if (v >= -128) return r("int8");
+    if (v >= -32768) return r("int16");
+    if (v >= -2147483648) return r("int32");
+    return r("float64");
   }
   const a = Math.abs(v);
-  if (!Number.isFinite(a) || a <= 65504) return { dtype: "float32", f16: true };
-  if (a <= 3.4028234663852886e38) return { dtype: "float32", f16: false };
-  return { dtype: "float64", f16: false };
+  if (!Number.isFinite(a) || a <= 65504) return r("float32", true);
+  if (a <= 3.4028234663852886e38) return r("float32");
+  return r("float64");
 }
+
+const SIGNED_OF: Partial<Record<DType, DType>> = { uint8: "int8", uint16: "int16", uint32: "int32" };
 
 /** The default dtype numpy gives a python scalar on its own. */
 export function scalarDefaultType(v: number | boolean): DType {
@@ -228,9 +235,71 @@ export function resultType(...operands: (DType | number | boolean)[]): DType {
     if (m.f16) {
       // float16 promotes with ints of <= 8 bits to float16, else like float32; with floats, to the float.
       r = isFloat(r) ? r : promoteTypes(r, bits(r) <= 8 ? "float32" : "float32");
+    } else if (m.smallUnsigned && !isBool(r) && !isUnsigned(r)) {
+      // numpy's promote_types with is_small_unsigned: the scalar counts as the signed type of its size
+      r = promoteTypes(r, SIGNED_OF[m.dtype] as DType);
     } else r = promoteTypes(r, m.dtype);
   }
   return r;
+}
+
+type LoopType = DType | "int64" | "uint64" | "float16";
+/** The loops of numpy's integer/float binary ufuncs without a bool loop (floor_divide, remainder, power), in search order. */
+const UFUNC_LOOPS: readonly LoopType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16", "float32", "float64"];
+
+function loopBits(d: LoopType): number {
+  return d === "int64" || d === "uint64" ? 64 : d === "float16" ? 16 : bits(d);
+}
+function loopKind(d: LoopType): "b" | "i" | "u" | "f" {
+  if (d === "bool") return "b";
+  if (d === "float16" || d === "float32" || d === "float64") return "f";
+  return d.startsWith("u") ? "u" : "i";
+}
+
+/** numpy.can_cast(from, to, "safe") over the loop types. */
+function canCastSafe(from: LoopType, to: LoopType): boolean {
+  const kf = loopKind(from);
+  const kt = loopKind(to);
+  const bf = loopBits(from);
+  const bt = loopBits(to);
+  if (kf === "b") return true;
+  if (kt === "b") return false;
+  if (kf === "f") return kt === "f" && bt >= bf;
+  if (kt === "f") return bt > bf || (bf === 64 && bt === 64); // numpy counts int64 -> float64 as safe
+  if (kf === kt) return bt >= bf;
+  if (kf === "u" && kt === "i") return bt > bf;
+  return false; // signed -> unsigned
+}
+
+/**
+ * The loop dtype numpy 1.24's default ufunc type resolver picks for floor_divide, remainder and power:
+ * the first loop every operand casts to safely, scalars by value (when their kind does not exceed the
+ * arrays'). It differs from resultType for python ints next to unsigned arrays: uint8 // 70000 runs in
+ * int32 where uint8 + 70000 runs in uint32. int64/uint64 loops are float64 here, float16 float32.
+ */
+export function ufuncLoopType(...operands: (DType | number | boolean)[]): DType {
+  const arrays = operands.filter((o): o is DType => typeof o === "string").map((d) => checkDType(d));
+  const scalars = operands.filter((o): o is number | boolean => typeof o !== "string");
+  const kindOf = (s: number | boolean) => (typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2);
+  const useMin = arrays.length > 0 && Math.max(-1, ...scalars.map(kindOf)) <= Math.max(...arrays.map(category));
+  const fits = (t: LoopType): boolean => {
+    for (const d of arrays) if (!canCastSafe(d, t)) return false;
+    for (const s of scalars) {
+      if (!useMin) {
+        const k = kindOf(s);
+        if (!canCastSafe(k === 0 ? "bool" : k === 1 ? "int64" : "float64", t)) return false;
+        continue;
+      }
+      const m = minScalarType(s);
+      let from: LoopType = m.f16 ? "float16" : m.dtype;
+      if (m.smallUnsigned && loopKind(t) !== "u") from = SIGNED_OF[m.dtype] as DType;
+      if (m.dtype === "float64" && typeof s === "number" && Number.isInteger(s)) from = s < 0 ? "int64" : "uint64"; // outside 32 bits
+      if (!canCastSafe(from, t)) return false;
+    }
+    return true;
+  };
+  const t = UFUNC_LOOPS.find(fits) ?? "float64";
+  return t === "int64" || t === "uint64" ? "float64" : t === "float16" ? "float32" : t;
 }
 
 /** JS source that casts the number expression `v` to dtype `d` with numpy's wrap-around for integers. */

@@ -123,7 +123,8 @@ export function floatTypeFor(d: DType): DType {
 export function unaryResultType(op: UnaryOp, d: DType): DType {
   if (PREDICATE.has(op)) return "bool";
   if (FLOAT_UNARY.has(op)) return floatTypeFor(d);
-  if (op === "reciprocal") return d === "bool" ? "bool" : d;
+  // numpy has no bool loop for square / reciprocal: bool runs in int8
+  if ((op === "reciprocal" || op === "square") && d === "bool") return "int8";
   if (op === "neg" && d === "bool") throw new TypeError("neg: the negative of a boolean array is not supported (as numpy); use logicalNot");
   if (op === "sign" && d === "bool") throw new TypeError("sign: not supported for a boolean array (as numpy)");
   return d;
@@ -189,13 +190,13 @@ function codeOf(e: Expr, read: (i: number) => string): string {
       v = `${a[0]} / ${a[1]}`;
       break;
     case "floorDiv":
-      v = intish ? `__fdivi(${a[0]}, ${a[1]})` : `Math.floor(${a[0]} / ${a[1]})`;
+      v = intish ? `__fdivi(${a[0]}, ${a[1]})` : d === "float32" ? `__fdivf32(${a[0]}, ${a[1]})` : `__fdivf(${a[0]}, ${a[1]})`;
       break;
     case "mod":
       v = intish ? `__modi(${a[0]}, ${a[1]})` : `__modf(${a[0]}, ${a[1]})`;
       break;
     case "pow":
-      v = intish ? `__powi(${a[0]}, ${a[1]})` : `Math.pow(${a[0]}, ${a[1]})`;
+      v = intish ? `__powi(${a[0]}, ${a[1]})` : `__powf(${a[0]}, ${a[1]})`;
       break;
     case "maximum":
       v = `__max(${a[0]}, ${a[1]})`;
@@ -343,8 +344,32 @@ function codeOf(e: Expr, read: (i: number) => string): string {
   return castCode(d, `(${v})`);
 }
 
+/**
+ * numpy's float floor_divide (npy_floor_divide / npy_divmod): the quotient of `a - fmod(a, b)`,
+ * snapped to an integer, so 1 // 0.1 is 9 as in Python, and inf // 1 is NaN. `r` rounds every step
+ * (Math.fround for float32 loops).
+ */
+function floorDivFloat(a: number, b: number, r: (x: number) => number): number {
+  if (b === 0) return r(a / b);
+  const mod = r(a % b);
+  let div = r(r(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) div = r(div - 1); // NaN mod: C's `if (mod)` is true
+  if (div !== 0) {
+    let f = Math.floor(div);
+    if (r(div - f) > 0.5) f = r(f + 1);
+    return f;
+  }
+  const q = a / b;
+  return q < 0 || Object.is(q, -0) ? -0 : 0;
+}
+const id = (x: number) => x;
+
 /** Helpers the generated code calls. */
 const HELPERS = {
+  __fdivf: (a: number, b: number) => floorDivFloat(a, b, id),
+  __fdivf32: (a: number, b: number) => floorDivFloat(a, b, Math.fround),
+  /** C's pow: pow(1, y) is 1 for every y (NaN too) and pow(-1, +-inf) is 1, where Math.pow gives NaN. */
+  __powf: (a: number, b: number) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   __trunc: (x: number) => (Number.isFinite(x) ? Math.trunc(x) : 0),
   __fdivi: (a: number, b: number) => (b === 0 ? 0 : Math.floor(a / b)),
   __modi: (a: number, b: number) => (b === 0 ? 0 : a - Math.floor(a / b) * b),
@@ -391,7 +416,9 @@ const loopCache = new Map<string, Loop>();
  * it is read through per-axis strides.
  */
 function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g")[]): Loop {
-  const sig = `${JSON.stringify(e)}|${nInputs}|${ndim}|${mode.join("")}`;
+  // constants NaN / Infinity / -0 must not collide with null / 0 in the cache key
+  const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v));
+  const sig = `${key}|${nInputs}|${ndim}|${mode.join("")}`;
   const hit = loopCache.get(sig);
   if (hit) return hit;
   const allFlat = mode.every((m) => m !== "g");
@@ -556,7 +583,7 @@ export function inputExpr(i: number, dtype: DType): Expr {
 
 export function unaryExpr(op: UnaryOp, a: Expr): Expr {
   const d = unaryResultType(op, a.dtype);
-  const ft = FLOAT_UNARY.has(op) ? d : a.dtype;
+  const ft = FLOAT_UNARY.has(op) || op === "square" || op === "reciprocal" ? d : a.dtype;
   return { t: "op", op, dtype: d, args: [ft === a.dtype ? a : castExpr(a, ft)] };
 }
 

@@ -3,7 +3,7 @@
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
 import { Chunks, UnknownChunksError, cumulative } from "./chunks";
-import { DType, checkDType, resultType } from "./dtype";
+import { DType, checkDType, resultType, ufuncLoopType } from "./dtype";
 import {
   BinaryOp,
   Expr,
@@ -151,8 +151,13 @@ function scalarLoopType(a: Operand, b: Operand): DType {
   return commonType(a instanceof LazyArray ? a : a, b instanceof LazyArray ? b : b);
 }
 
+/** Ops numpy resolves with its default (loop search) type resolver rather than result_type. */
+const LOOP_SEARCH = new Set<BinaryOp>(["floorDiv", "mod", "pow"]);
+
 export function binary(op: BinaryOp, a: Operand, b: Operand): LazyArray {
-  const common = scalarLoopType(a, b);
+  const common = LOOP_SEARCH.has(op)
+    ? ufuncLoopType(a instanceof LazyArray ? a.dtype : a, b instanceof LazyArray ? b.dtype : b)
+    : scalarLoopType(a, b);
   return elementwise([a, b], ([x, y]) => binaryExpr(op, x, y, common), op);
 }
 
