@@ -171,6 +171,9 @@ function normalizeSlice(s: PySlice, dim: number): PySlice {
     if (step === 1) rt = null;
     if (re !== null && rs !== null && re < rs) re = rs;
   } else {
+    // a negative step starting before the first element selects nothing (numpy); dask 2022.12
+    // reads the clipped start -1 as "the last element" here, which is a dask bug we do not copy
+    if (start < 0) return { start: 0, stop: 0, step: null };
     if (start >= dim - 1) rs = null;
     if (stop < 0) re = null;
   }
