@@ -6,7 +6,7 @@
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
 import { Block, cStrides, sizeOf } from "./block";
-import { DType, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "./dtype";
+import { DType, TypedArray, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "./dtype";
 import { Key, Task, dependentsCount, registerKernel, registerPass } from "./graph";
 
 export type Expr =
@@ -268,7 +268,7 @@ function codeOf(e: Expr, read: (i: number) => string): string {
       v = `__sign(${a[0]})`;
       break;
     case "square":
-      v = d === "int32" || d === "uint32" ? `Math.imul(${a[0]}, ${a[0]})` : `${a[0]} * ${a[0]}`;
+      v = d === "int32" || d === "uint32" ? `__sqi(${a[0]})` : `__sq(${a[0]})`;
       break;
     case "reciprocal":
       v = intish ? `__trunc(1 / ${a[0]})` : `1 / ${a[0]}`;
@@ -366,6 +366,8 @@ const id = (x: number) => x;
 
 /** Helpers the generated code calls. */
 const HELPERS = {
+  __sq: (x: number) => x * x,
+  __sqi: (x: number) => Math.imul(x, x),
   __fdivf: (a: number, b: number) => floorDivFloat(a, b, id),
   __fdivf32: (a: number, b: number) => floorDivFloat(a, b, Math.fround),
   /** C's pow: pow(1, y) is 1 for every y (NaN too) and pow(-1, +-inf) is 1, where Math.pow gives NaN. */
@@ -415,17 +417,17 @@ const loopCache = new Map<string, Loop>();
  * read contiguously in the output's C order (stride 1 everywhere) or is a single value; otherwise
  * it is read through per-axis strides.
  */
-function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g")[]): Loop {
+function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g" | "u" | "z")[]): Loop {
   // constants NaN / Infinity / -0 must not collide with null / 0 in the cache key
   const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v));
   const sig = `${key}|${nInputs}|${ndim}|${mode.join("")}`;
   const hit = loopCache.get(sig);
   if (hit) return hit;
-  const allFlat = mode.every((m) => m !== "g");
   let body: string;
   const decl: string[] = [];
   for (let i = 0; i < nInputs; i++) decl.push(`const in${i} = ins[${i}];`);
-  if (allFlat || ndim <= 1) {
+  if (ndim <= 1) {
+    // one flat loop: contiguous ("c"), single value ("s") or strided ("g") inputs
     const read = (i: number) => (mode[i] === "c" ? `in${i}[o${i} + k]` : mode[i] === "s" ? `in${i}[o${i}]` : `in${i}[o${i} + k * s${i}]`);
     for (let i = 0; i < nInputs; i++) {
       decl.push(`const o${i} = offs[${i}];`);
@@ -434,20 +436,26 @@ function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g")
     body = `let n = 1; for (let a = 0; a < shape.length; a++) n *= shape[a];
 for (let k = 0; k < n; k++) { out[k] = ${codeOf(e, read)}; }`;
   } else {
-    // nested loops, innermost axis last, a running position per input
+    // nested loops over the outer axes with a running position per input; the innermost axis is
+    // a plain loop whose reads are specialised on the input's inner stride: 1 ("u"), 0 ("z") or any ("g")
+    const L = ndim - 1;
     const lines: string[] = [];
     for (let i = 0; i < nInputs; i++) {
       for (let a = 0; a < ndim; a++) decl.push(`const s${i}_${a} = strides[${i}][${a}];`);
       lines.push(`let p${i}_0 = offs[${i}];`);
     }
     lines.push("let k = 0;");
-    for (let a = 0; a < ndim; a++) {
+    lines.push(`const nL = shape[${L}];`);
+    for (let a = 0; a < L; a++) {
       lines.push(`for (let i${a} = 0, n${a} = shape[${a}]; i${a} < n${a}; i${a}++) {`);
-      if (a < ndim - 1) for (let i = 0; i < nInputs; i++) lines.push(`let p${i}_${a + 1} = p${i}_${a};`);
+      for (let i = 0; i < nInputs; i++) lines.push(`const p${i}_${a + 1} = p${i}_${a};`);
+      if (a < L - 1) lines.push("{");
     }
-    const read = (i: number) => `in${i}[p${i}_${ndim - 1}]`;
-    lines.push(`out[k++] = ${codeOf(e, read)};`);
-    for (let a = ndim - 1; a >= 0; a--) {
+    const read = (i: number) => (mode[i] === "u" ? `in${i}[p${i}_${L} + j]` : mode[i] === "z" ? `in${i}[p${i}_${L}]` : `in${i}[p${i}_${L} + j * s${i}_${L}]`);
+    lines.push(`for (let j = 0; j < nL; j++) { out[k + j] = ${codeOf(e, read)}; }`);
+    lines.push("k += nL;");
+    for (let a = L - 1; a >= 0; a--) {
+      if (a < L - 1) lines.push("}");
       for (let i = 0; i < nInputs; i++) lines.push(`p${i}_${a} += s${i}_${a};`);
       lines.push("}");
     }
@@ -475,31 +483,75 @@ export function broadcastStrides(b: Block, shape: readonly number[]): number[] {
 }
 
 /** Evaluate an expression over blocks into a new C-contiguous block of `shape`. */
-export function evaluate(e: Expr, inputs: readonly Block[], shape: readonly number[]): Block {
+export function evaluate(e: Expr, inputs: readonly Block[], shape: readonly number[], into?: TypedArray): Block {
   const n = sizeOf(shape);
-  const out = allocate(e.dtype, n);
-  const ndim = shape.length;
+  const out = into ?? allocate(e.dtype, n);
   const cs = cStrides(shape);
-  const strides = inputs.map((b) => broadcastStrides(b, shape));
-  const mode = strides.map((st, i): "c" | "s" | "g" => {
-    if (st.every((s) => s === 0) || sizeOf(inputs[i].shape) === 1) return "s";
-    let ok = true;
-    for (let a = 0; a < ndim; a++) if (shape[a] !== 1 && st[a] !== cs[a]) ok = false;
-    return ok ? "c" : "g";
+  const { shape: cshape, strides } = collapseAxes(
+    shape,
+    inputs.map((b) => broadcastStrides(b, shape)),
+  );
+  const nd = cshape.length;
+  const mode = strides.map((st, i): "c" | "s" | "g" | "u" | "z" => {
+    if (st.every((x) => x === 0) || sizeOf(inputs[i].shape) === 1) return "s";
+    if (nd === 1) return st[0] === 1 ? "c" : "g";
+    const inner = st[nd - 1];
+    return inner === 1 ? "u" : inner === 0 ? "z" : "g";
   });
-  const loop = compile(e, inputs.length, ndim, mode);
+  const loop = compile(e, inputs.length, nd, mode);
   loop(
     inputs.map((b) => b.data),
     inputs.map((b) => b.offset),
     strides,
     out,
-    shape.slice(),
+    cshape,
   );
   return { data: out, shape: shape.slice(), stride: cs, offset: 0 };
 }
 
+/**
+ * Drop length-1 axes and merge neighbouring axes that every input walks contiguously (the output
+ * is C-contiguous), so a block that is a view of a larger array loops over long inner rows.
+ */
+export function collapseAxes(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let a = 0; a < shape.length; a++) {
+    const n = shape[a];
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((st, i) => outStrides[i][last] === st[a] * n)) {
+      outShape[last] *= n;
+      strides.forEach((st, i) => (outStrides[i][last] = st[a]));
+    } else {
+      outShape.push(n);
+      strides.forEach((st, i) => outStrides[i].push(st[a]));
+    }
+  }
+  if (outShape.length === 0 && shape.every((n) => n === 1)) return { shape: shape.length ? [1] : [], strides: strides.map(() => (shape.length ? [0] : [])) };
+  return { shape: outShape, strides: outStrides };
+}
+
 export interface ElementwiseParams {
   expr: Expr;
+}
+
+const scratch = new Map<DType, TypedArray>();
+
+/**
+ * Evaluate into this thread's scratch buffer for the dtype (reused from call to call, so its pages
+ * are already mapped): for a consumer that reads the values at once and keeps nothing, such as a
+ * reduction's chunk step with the expression fused into it.
+ */
+export function evaluateScratch(e: Expr, inputs: readonly Block[]): Block {
+  const shape = blockBroadcastShape(inputs);
+  const n = sizeOf(shape);
+  let buf = scratch.get(e.dtype);
+  if (!buf || buf.length < n) {
+    buf = allocate(e.dtype, n, false);
+    scratch.set(e.dtype, buf);
+  }
+  return evaluate(e, inputs, shape, buf.length === n ? buf : buf.subarray(0, n));
 }
 
 /** The broadcast shape of the input blocks (the output block's shape). */
@@ -572,7 +624,7 @@ function fuseElementwise(tasks: Map<Key, Task>, outputs: ReadonlySet<Key>): void
   for (const k of absorbed) tasks.delete(k);
 }
 
-registerPass(fuseElementwise);
+registerPass(fuseElementwise, 10);
 
 // ---------------------------------------------------------------------------------------------
 // Building expressions

@@ -159,9 +159,11 @@ export function dependentsCount(tasks: ReadonlyMap<Key, Task>): Map<Key, number>
 
 /** A pass that rewrites the materialised graph (elementwise fusion registers itself here). */
 export type GraphPass = (tasks: Map<Key, Task>, outputs: ReadonlySet<Key>) => void;
-const passes: GraphPass[] = [];
-export function registerPass(p: GraphPass): void {
-  passes.push(p);
+const passes: { rank: number; pass: GraphPass }[] = [];
+/** Register a pass; passes run in ascending `rank` (elementwise chains 10, into reductions 20). */
+export function registerPass(pass: GraphPass, rank: number): void {
+  passes.push({ rank, pass });
+  passes.sort((a, b) => a.rank - b.rank);
 }
 
 /**
@@ -312,7 +314,7 @@ export function plan(outputLayers: readonly Layer[], outputKeys: readonly Key[],
   const tasksCulled = tasks.size;
   if (optimize) {
     const outs = new Set(outputKeys);
-    for (const p of passes) p(tasks, outs);
+    for (const p of passes) p.pass(tasks, outs);
   }
   return {
     tasks,

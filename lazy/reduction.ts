@@ -16,7 +16,8 @@
 import { Block } from "./block";
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "./chunks";
 import { DType, TypedArray, allocate, checkDType, isFloat } from "./dtype";
-import { Key, Layer, Task, registerKernel } from "./graph";
+import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "./graph";
+import { ElementwiseParams, Expr, evaluateScratch } from "./elementwise";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";
@@ -281,6 +282,8 @@ function scan(op: ScanOp, b: Block, reduced: readonly boolean[], acc: Float64Arr
 const INIT: Record<ScanOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1, sqdev: 0 };
 
 interface ChunkParams {
+  /** An elementwise expression fused into this task: the block is evaluated from the inputs first. */
+  pre?: Expr;
   kind: ReductionKind;
   /** Per axis: reduced or not. */
   reduced: boolean[];
@@ -306,12 +309,18 @@ function chunkPartial(b: Block, p: ChunkParams): Partial {
   return { n, shape, v, m2 };
 }
 
-registerKernel<ChunkParams>("reduction.chunk", (inputs, p) => chunkPartial(inputs[0] as Block, p));
+/** The block a chunk step reduces: its input, or its fused expression evaluated into scratch memory. */
+function chunkInput(inputs: unknown[], pre: Expr | undefined): Block {
+  return pre ? evaluateScratch(pre, inputs as Block[]) : (inputs[0] as Block);
+}
+
+registerKernel<ChunkParams>("reduction.chunk", (inputs, p) => chunkPartial(chunkInput(inputs, p.pre), p));
 
 // ---------------------------------------------------------------------------------------------
 // Arg-reductions: chunk step with global indices
 
 interface ArgChunkParams {
+  pre?: Expr;
   kind: ArgKind;
   reduced: boolean[];
   /** Per axis: what one step along the axis adds to the global index (flattened: C strides of the
@@ -383,7 +392,25 @@ function argChunk(b: Block, p: ArgChunkParams): Partial {
   return { n, shape, v, i: ix };
 }
 
-registerKernel<ArgChunkParams>("reduction.argChunk", (inputs, p) => argChunk(inputs[0] as Block, p));
+registerKernel<ArgChunkParams>("reduction.argChunk", (inputs, p) => argChunk(chunkInput(inputs, p.pre), p));
+
+/**
+ * Fusion: a chunk step whose input is an elementwise task nobody else reads absorbs its expression,
+ * so `((x*2+1)**2).mean()` reads each source block once and never stores the squared block.
+ * (Runs after the elementwise chains themselves were fused.)
+ */
+registerPass((tasks, outputs) => {
+  const dependents = dependentsCount(tasks);
+  for (const t of tasks.values()) {
+    if ((t.op !== "reduction.chunk" && t.op !== "reduction.argChunk") || t.deps.length !== 1) continue;
+    const k = t.deps[0];
+    const e = tasks.get(k);
+    if (!e || e.op !== "elementwise" || outputs.has(k) || dependents.get(k) !== 1) continue;
+    t.params = { ...(t.params as ChunkParams), pre: (e.params as ElementwiseParams).expr };
+    t.deps = e.deps.slice();
+    tasks.delete(k);
+  }
+}, 20);
 
 // ---------------------------------------------------------------------------------------------
 // Combine and aggregate
