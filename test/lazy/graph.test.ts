@@ -211,3 +211,33 @@ test("threads: concurrent computes share the pool without starving each other", 
   const rs = await Promise.all(xs.map((x) => x.compute({ scheduler: "threads" })));
   rs.forEach((r, i) => assert.equal(r.get(63, 63), i + 1));
 });
+
+test("fusion into reductions: ((x*2+1)**2).mean() on 4x4x1 blocks runs dask's 37 tasks", async () => {
+  const x = lazy.random.random([32, 32, 8], { seed: 3, chunks: [8, 8, 8], dtype: "float32" });
+  const stats: Partial<ComputeStats> = {};
+  const r = await x.mul(2).add(1).pow(2).mean().compute({ stats });
+  assert.equal(stats.tasksRun, 37, "16 sources + 16 fused chunk steps + 4 partials + 1 aggregate (dask: 37)");
+  assert.equal(stats.byOp?.elementwise, undefined, "no separate elementwise task");
+  const flat = lazy.toFlat(x.computeSync());
+  let s = 0;
+  for (const v of flat) {
+    const a = Math.fround(Math.fround(v * 2) + 1);
+    s += Math.fround(a * a);
+  }
+  assert.ok(Math.abs(r.get() - s / flat.length) < 1e-6 * (s / flat.length));
+  // a shared elementwise result is not fused into the reduction (it is also an output)
+  const y = x.mul(2);
+  const [ry, rm] = await lazy.compute([y, y.max()]);
+  assert.equal(rm.get(), Math.max(...lazy.toFlat(ry)));
+});
+
+test("order: a reduction over many blocks holds only a few blocks at a time", async () => {
+  // 64 blocks of 256 KiB; the sum needs each block only until its chunk step has run
+  const x = lazy.random.random([64 * 64, 1024], { seed: 1, chunks: [64, 1024] });
+  for (const scheduler of ["sync", "threads"] as const) {
+    const stats: Partial<ComputeStats> = {};
+    await x.add(1).sum({ axis: 0 }).compute({ scheduler, stats });
+    const block = 64 * 1024 * 8;
+    assert.ok((stats.peakBytes ?? Infinity) < 8 * block, `${scheduler}: peak ${stats.peakBytes} bytes, ${(stats.peakBytes ?? 0) / block} blocks`);
+  }
+});
