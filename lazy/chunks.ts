@@ -318,3 +318,19 @@ export function normalizeAxes(axis: number | readonly number[] | null | undefine
   if (new Set(out).size !== out.length) throw new RangeError(`axis: repeated axis in [${list.join(", ")}]`);
   return out.sort((a, b) => a - b);
 }
+
+/** dask's expand_tuple: split chunks so that there are about `factor` times as many. */
+export function expandTuple(chunks: readonly number[], factor: number): number[] {
+  if (factor === 1) return chunks.slice();
+  const out: number[] = [];
+  for (const c of chunks) {
+    let x = c;
+    const part = Math.max(x / factor, 1);
+    while (x >= 2 * part) {
+      out.push(Math.trunc(part));
+      x -= Math.trunc(part);
+    }
+    if (x) out.push(x);
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import {
   normalizeAxis,
   normalizeChunks,
   product,
+  expandTuple,
 } from "./chunks";
 import { DType, promoteTypes } from "./dtype";
 import { Layer, registerKernel } from "./graph";
@@ -247,21 +248,6 @@ export function rechunk(x: LazyArray, chunks: ChunksSpec, opts: RechunkOptions):
 // ------------------------------------------------------------------------------------------------
 // reshape
 
-/** dask's expand_tuple: split chunks so that there are about `factor` times as many. */
-function expandTuple(chunks: readonly number[], factor: number): number[] {
-  if (factor === 1) return chunks.slice();
-  const out: number[] = [];
-  for (const c of chunks) {
-    let x = c;
-    const part = Math.max(x / factor, 1);
-    while (x >= 2 * part) {
-      out.push(Math.trunc(part));
-      x -= Math.trunc(part);
-    }
-    if (x) out.push(x);
-  }
-  return out;
-}
 
 /** dask's contract_tuple: chunks that are all multiples of `factor`, moving remainders forward. */
 function contractTuple(chunks: readonly number[], factor: number): number[] {

@@ -13,7 +13,7 @@
  * Accumulation is in float64 (sums, products, moments); float32 results are rounded at the end.
  * var/std combine moments with Chan's parallel formula (n, mean, M2).
  */
-import { Block } from "./block";
+import { Block, cStrides } from "./block";
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "./chunks";
 import { DType, TypedArray, allocate, checkDType, isFloat } from "./dtype";
 import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "./graph";
@@ -569,18 +569,9 @@ function aggregate(parts: readonly Partial[], p: AggregateParams): Block {
     // integer dtypes: truncation toward zero and wrap-around (typed-array conversion), NaN -> 0
     for (let k = 0; k < size; k++) out[k] = src[k];
   }
-  return { data: out, shape, stride: cStridesOf(shape), offset: 0 };
+  return { data: out, shape, stride: cStrides(shape), offset: 0 };
 }
 
-function cStridesOf(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    st[a] = s;
-    s *= shape[a];
-  }
-  return st;
-}
 
 registerKernel<AggregateParams>("reduction.aggregate", (inputs, p) => aggregate(inputs as Partial[], p));
 

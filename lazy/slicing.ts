@@ -12,8 +12,8 @@
  * masked axes after the first, and the first masked axis is split as dask's ravel would split it
  * (dask's reshape_rechunk/expand_tuple), so the block counts match dask's.
  */
-import { Block, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
-import { Chunks, UnknownChunksError, blockIndices, cumulative, hasUnknown, product } from "./chunks";
+import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
+import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product } from "./chunks";
 import { DType, allocate } from "./dtype";
 import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "./graph";
 import { LazyArray, Index, Slice } from "./array";
@@ -402,18 +402,9 @@ registerKernel<MaskParams>("slicing.mask", (inputs, p) => {
     }
   }
   const shape = [...xband.shape.slice(0, p.p), n, ...xband.shape.slice(p.p + p.k)];
-  return { data: out, shape, stride: cStridesOf(shape), offset: 0 } satisfies Block;
+  return { data: out, shape, stride: cStrides(shape), offset: 0 } satisfies Block;
 });
 
-function cStridesOf(shape: readonly number[]): number[] {
-  const st = new Array<number>(shape.length);
-  let s = 1;
-  for (let a = shape.length - 1; a >= 0; a--) {
-    st[a] = s;
-    s *= shape[a];
-  }
-  return st;
-}
 
 registerKernel<null>("slicing.shape", (inputs) => (inputs[0] as Block).shape.slice());
 
@@ -544,21 +535,6 @@ function getWithMask(x: LazyArray, items: readonly Item[]): LazyArray {
   return basicGetitem(y, rest);
 }
 
-/** dask's expand_tuple: split every chunk into about `factor` pieces (used by reshape/ravel). */
-function expandTuple(chunks: readonly number[], factor: number): number[] {
-  if (factor === 1) return chunks.slice();
-  const out: number[] = [];
-  for (const c of chunks) {
-    let x = c;
-    const part = Math.max(x / factor, 1);
-    while (x >= 2 * part) {
-      out.push(Math.trunc(part));
-      x -= Math.trunc(part);
-    }
-    if (x) out.push(x);
-  }
-  return out;
-}
 
 function commonRefinement(a: readonly number[], b: readonly number[]): number[] {
   const bounds = new Set<number>([...cumulative(a), ...cumulative(b)]);
