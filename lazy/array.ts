@@ -109,6 +109,8 @@ export interface LayerSummary {
   label: string;
   tasks: number;
   numBlocks: number[];
+  /** Block sizes per axis of the layer's output (intermediate layers: their partial results). */
+  chunks: number[][];
   dtype: string;
   dependencies: string[];
 }
@@ -442,6 +444,7 @@ export class LazyArray {
         label: l.label,
         tasks: l.numTasks,
         numBlocks: l.numBlocks.slice(),
+        chunks: l.chunks.map((c) => c.slice()),
         dtype: l.dtype,
         dependencies: l.dependencies.map((d) => d.name),
       })),
@@ -510,26 +513,54 @@ function outputKeys(arrays: readonly LazyArray[]): Key[] {
   return keys;
 }
 
-/** Compute several arrays in one pass over their shared graph. */
-export async function compute(arrays: readonly LazyArray[], opts: ComputeOptions = {}): Promise<NDArray[]> {
+type ComputeArgs = [arrays: readonly LazyArray[], opts?: ComputeOptions] | LazyArray[] | [...arrays: LazyArray[], opts: ComputeOptions];
+
+/** Split `compute(a, b, opts)` / `compute([a, b], opts)` into arrays and options. */
+function computeArgs(args: ComputeArgs, where: string): { arrays: LazyArray[]; opts: ComputeOptions } {
+  let list: unknown[] = args;
+  let opts: ComputeOptions = {};
+  if (Array.isArray(list[0])) {
+    if (list.length > 2) throw new TypeError(`${where}: give the arrays as one list or one by one, not both`);
+    opts = (list[1] as ComputeOptions | undefined) ?? {};
+    list = list[0] as unknown[];
+  } else if (list.length && !(list[list.length - 1] instanceof LazyArray)) {
+    opts = list[list.length - 1] as ComputeOptions;
+    list = list.slice(0, -1);
+  }
+  list.forEach((a, i) => {
+    if (!(a instanceof LazyArray)) {
+      throw new TypeError(`${where}: argument ${i} is not a LazyArray (${a === null ? "null" : typeof a}); wrap in-memory data with lazy.fromArray`);
+    }
+  });
+  if (opts === null || typeof opts !== "object") throw new TypeError(`${where}: options must be an object`);
   checkScheduler(opts);
-  const p = plan(
+  return { arrays: list as LazyArray[], opts };
+}
+
+function planFor(arrays: readonly LazyArray[], opts: ComputeOptions) {
+  return plan(
     arrays.map((a) => a.layer),
     outputKeys(arrays),
     opts.optimize ?? true,
   );
+}
+
+/**
+ * Compute several arrays in one pass over their shared graph (dask.compute): `compute(a, b)`,
+ * `compute(a, b, {onProgress})` or `compute([a, b], opts)`. Resolves to one ndarray per array.
+ */
+export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
+  const { arrays, opts } = computeArgs(args, "compute");
+  const p = planFor(arrays, opts);
   const results = (opts.scheduler ?? "threads") === "threads" ? await executeThreads(p, opts) : await executeAsync(p, opts);
   return arrays.map((a) => assemble(a, results));
 }
 
-export function computeSync(arrays: readonly LazyArray[], opts: ComputeOptions = {}): NDArray[] {
-  checkScheduler(opts);
-  const p = plan(
-    arrays.map((a) => a.layer),
-    outputKeys(arrays),
-    opts.optimize ?? true,
-  );
-  const results = executeSync(p, opts);
+/** compute() on this thread, returning at once (the "sync" scheduler; no worker threads). */
+export function computeSync(...args: ComputeArgs): NDArray[] {
+  const { arrays, opts } = computeArgs(args, "computeSync");
+  if (opts.scheduler === "threads") throw new TypeError('computeSync: the "threads" scheduler needs `await compute(...)`');
+  const results = executeSync(planFor(arrays, opts), opts);
   return arrays.map((a) => assemble(a, results));
 }
 

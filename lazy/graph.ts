@@ -268,6 +268,12 @@ export interface ComputeOptions {
   scheduler?: "sync" | "threads";
   /** Worker threads for the "threads" scheduler (default: the machine's available parallelism). */
   numWorkers?: number;
+  /**
+   * Bytes of blocks the "threads" scheduler may hold before it stops starting source tasks (reads)
+   * until consumers have freed memory (default: no limit; sources already wait for ready work).
+   * The sync scheduler's depth-first order keeps memory low by itself.
+   */
+  memoryLimit?: number;
   onProgress?: (p: ComputeProgress) => void;
   /** An AbortSignal: the compute stops between tasks with an AbortError and frees what it held. */
   signal?: AbortSignal;

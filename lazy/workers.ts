@@ -196,7 +196,12 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
   const prio = new Map(p.order.map((k, i) => [k, i]));
   const deps = new Map<Key, number>();
   const dependents = new Map<Key, Key[]>();
-  const ready = new Heap(prio);
+  // tasks that read no other task (sources) wait in their own queue: they start only when no
+  // dependent work is ready, and, with `memoryLimit`, while the blocks held stay under it
+  // (dask.distributed's root-task queuing), so reading never runs far ahead of reducing
+  const inner = new Heap(prio);
+  const roots = new Heap(prio);
+  const limit = opts.memoryLimit ?? Infinity;
   for (const k of p.order) {
     const t = p.tasks.get(k) as Task;
     const u = Array.from(new Set(t.deps));
@@ -206,7 +211,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
       if (list) list.push(k);
       else dependents.set(d, [k]);
     }
-    if (u.length === 0) ready.push(k);
+    if (u.length === 0) roots.push(k);
   }
   void dependentsCount;
   const total = p.order.length;
@@ -224,7 +229,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
         for (const c of dependents.get(key) ?? []) {
           const n = (deps.get(c) as number) - 1;
           deps.set(c, n);
-          if (n === 0) ready.push(c);
+          if (n === 0) inner.push(c);
         }
       };
       const fail = (e: unknown) => {
@@ -238,9 +243,13 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
         }
         if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
         // main-thread tasks run right away; worker tasks while fewer than pool.size of ours are in flight
-        const deferred: Key[] = [];
-        while (ready.length) {
-          const key = ready.pop() as Key;
+        const next = (): Key | undefined => {
+          if (inner.length) return inner.pop();
+          // over the limit, a source waits while other work can still free memory
+          if (roots.length && (st.held < limit || running === 0)) return roots.pop();
+          return undefined;
+        };
+        for (let key = next(); key !== undefined; key = next()) {
           const t = p.tasks.get(key) as Task;
           if (t.local !== undefined) {
             try {
@@ -253,10 +262,11 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
             continue;
           }
           if (running >= pool.size) {
-            deferred.push(key);
+            (t.deps.length ? inner : roots).push(key);
             break;
           }
           running++;
+          const k: Key = key;
           const inputs = t.deps.map((d) => {
             const v = st.cache.get(d);
             const sv = toShared(v);
@@ -266,7 +276,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
           pool.run(t.op, t.params, inputs).then(
             (v) => {
               running--;
-              if (!failed) complete(key, v);
+              if (!failed) complete(k, v);
               if (done === total && !failed) resolve();
               else pump();
             },
@@ -276,7 +286,6 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
             },
           );
         }
-        for (const k of deferred) ready.push(k);
         if (done === total && running === 0) resolve();
       };
       pump();

@@ -241,3 +241,28 @@ test("order: a reduction over many blocks holds only a few blocks at a time", as
     assert.ok((stats.peakBytes ?? Infinity) < 8 * block, `${scheduler}: peak ${stats.peakBytes} bytes, ${(stats.peakBytes ?? 0) / block} blocks`);
   }
 });
+
+test("compute takes arrays one by one or as a list, with options last", async () => {
+  const a = lazy.arange(6, undefined, 1, { chunks: 4 });
+  const b = a.mul(10);
+  const [ra, rb] = await lazy.compute(a, b);
+  assert.deepEqual([lazy.toFlat(ra), lazy.toFlat(rb)], [[0, 1, 2, 3, 4, 5], [0, 10, 20, 30, 40, 50]]);
+  let seen = 0;
+  const [rc] = await lazy.compute(b, { scheduler: "sync", onProgress: (p) => (seen = p.total) });
+  assert.equal(rc.get(5), 50);
+  assert.ok(seen > 0);
+  assert.equal(lazy.computeSync([a, b], {})[1].get(1), 10);
+  assert.equal(lazy.computeSync(a, b)[1].get(2), 20);
+  assert.throws(() => lazy.computeSync(a, 3 as unknown as lazy.LazyArray, {}), /argument 1 is not a LazyArray/);
+  assert.throws(() => lazy.computeSync(a, { scheduler: "threads" }), /needs `await compute/);
+});
+
+test("threads: memoryLimit keeps reads from running ahead of the reduction", async () => {
+  // 64 random blocks of 512 KiB reduced to one row: with a limit of 2 blocks, at most a few are held
+  const x = lazy.random.random([64 * 64, 1024], { seed: 2, chunks: [64, 1024] });
+  const block = 64 * 1024 * 8;
+  const stats: Partial<ComputeStats> = {};
+  const r = await x.sum({ axis: 0 }).compute({ scheduler: "threads", memoryLimit: 2 * block, stats });
+  assert.ok((stats.peakBytes ?? Infinity) <= 4 * block, `peak ${(stats.peakBytes ?? 0) / block} blocks`);
+  assert.deepEqual(lazy.toFlat(r), lazy.toFlat(x.sum({ axis: 0 }).computeSync()));
+});
