@@ -291,22 +291,18 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** 32 random bits for (seed, stream, counter). */
-function bits32(seed: number, stream: number, lo: number, hi: number): number {
-  let h = fmix32((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
-  h = fmix32((h ^ lo) >>> 0);
-  h = fmix32((h ^ Math.imul(hi + 0x632be5ab, 0x85ebca6b)) >>> 0);
-  return h;
+/** Per-(seed, stream, high word) keys of the element hash, computed once per row. */
+function keysFor(seed: number, stream: number, hi: number): [number, number] {
+  const k = fmix32((seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0);
+  const a = fmix32((k ^ Math.imul(hi + 0x632be5ab, 0x85ebca6b)) >>> 0);
+  return [a, fmix32((a + 0x7f4a7c15) >>> 0)];
 }
 
-/** A uniform double in [0, 1) with 53 random bits for element `i`. */
-function uniformAt(seed: number, i: number, stream = 0): number {
-  const lo = i >>> 0;
-  const hi = Math.floor(i / 4294967296);
-  const a = bits32(seed, stream * 2, lo, hi) >>> 5; // 27 bits
-  const b = bits32(seed, stream * 2 + 1, lo, hi) >>> 6; // 26 bits
-  return (a * 67108864 + b) / 9007199254740992;
+/** 32 random bits for the element with low word `lo` under keys (k1, k2): two finaliser rounds. */
+function bitsAt(k1: number, k2: number, lo: number): number {
+  return fmix32((fmix32((lo ^ k1) >>> 0) ^ k2) >>> 0);
 }
+
 
 interface RandomParams {
   dist: "uniform" | "normal" | "integers";
@@ -322,24 +318,41 @@ interface RandomParams {
 
 registerKernel<RandomParams>("random", (_i, p) => {
   const out = emptyBlock(p.dtype, p.shape);
-  const n = sizeOf(p.shape);
-  const fst = cStrides(p.full);
+  const data = out.data;
   const nd = p.shape.length;
-  const idx = new Array(nd).fill(0);
-  for (let k = 0; k < n; k++) {
-    let g = 0;
-    for (let a = 0; a < nd; a++) g += (p.start[a] + idx[a]) * fst[a];
-    let v: number;
-    if (p.dist === "uniform") v = p.a + (p.b - p.a) * uniformAt(p.seed, g);
-    else if (p.dist === "integers") v = p.a + Math.floor((p.b - p.a) * uniformAt(p.seed, g));
-    else {
-      // Box-Muller on two independent streams
-      const u1 = 1 - uniformAt(p.seed, g, 0);
-      const u2 = uniformAt(p.seed, g, 1);
-      v = p.a + p.b * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  const fst = cStrides(p.full);
+  const rowLen = nd ? p.shape[nd - 1] : 1;
+  const rows = rowLen === 0 ? 0 : sizeOf(p.shape) / rowLen;
+  const idx = new Array(Math.max(nd - 1, 0)).fill(0);
+  const span = p.b - p.a;
+  let k = 0;
+  for (let r = 0; r < rows; r++) {
+    // global index of the row's first element; the row runs along the last axis (stride 1)
+    let g0 = nd ? p.start[nd - 1] : 0;
+    for (let a = 0; a < nd - 1; a++) g0 += (p.start[a] + idx[a]) * fst[a];
+    let hi = -1;
+    let a1 = 0, a2 = 0, b1 = 0, b2 = 0, c1 = 0, c2 = 0, d1 = 0, d2 = 0;
+    for (let j = 0; j < rowLen; j++, k++) {
+      const g = g0 + j;
+      const h = Math.floor(g / 4294967296);
+      if (h !== hi) {
+        hi = h;
+        [a1, a2] = keysFor(p.seed, 0, h);
+        [b1, b2] = keysFor(p.seed, 1, h);
+        [c1, c2] = keysFor(p.seed, 2, h);
+        [d1, d2] = keysFor(p.seed, 3, h);
+      }
+      const lo = g >>> 0;
+      const u = ((bitsAt(a1, a2, lo) >>> 5) * 67108864 + (bitsAt(b1, b2, lo) >>> 6)) / 9007199254740992;
+      if (p.dist === "uniform") data[k] = p.a + span * u;
+      else if (p.dist === "integers") data[k] = p.a + Math.floor(span * u);
+      else {
+        // Box-Muller on two independent streams
+        const u2 = ((bitsAt(c1, c2, lo) >>> 5) * 67108864 + (bitsAt(d1, d2, lo) >>> 6)) / 9007199254740992;
+        data[k] = p.a + p.b * Math.sqrt(-2 * Math.log(1 - u)) * Math.cos(2 * Math.PI * u2);
+      }
     }
-    out.data[k] = v;
-    for (let a = nd - 1; a >= 0; a--) {
+    for (let a = nd - 2; a >= 0; a--) {
       if (++idx[a] < p.shape[a]) break;
       idx[a] = 0;
     }
