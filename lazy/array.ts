@@ -3,7 +3,7 @@
  * Every operation returns a new LazyArray; nothing runs until compute().
  */
 import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf } from "./block";
-import { Chunks, ChunksSpec, UnknownChunksError, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
+import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, plan } from "./graph";
 import { executeThreads } from "./workers";
@@ -176,7 +176,7 @@ export class LazyArray {
   }
   /** The largest block's shape (dask's chunksize). */
   get chunkSize(): number[] {
-    return this.chunks.map((c) => (c.length ? Math.max(...c) : 0));
+    return this.chunks.map(maxOf);
   }
 
   toString(): string {
@@ -508,7 +508,7 @@ function outputKeys(arrays: readonly LazyArray[]): Key[] {
   for (const a of arrays) {
     if (seen.has(a.name)) continue;
     seen.add(a.name);
-    keys.push(...a.layer.keys());
+    for (const k of a.layer.keys()) keys.push(k);
   }
   return keys;
 }

@@ -60,6 +60,13 @@ export function cumulative(c: readonly number[]): number[] {
   return out;
 }
 
+/** The largest value (0 for an empty list), without spreading the list into arguments. */
+export function maxOf(xs: readonly number[]): number {
+  let m = xs.length ? -Infinity : 0;
+  for (const x of xs) if (x > m || Number.isNaN(x)) m = x;
+  return m;
+}
+
 export function product(xs: readonly number[]): number {
   let p = 1;
   for (const x of xs) p *= x;
@@ -140,7 +147,7 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     if (list.some((x) => !Number.isNaN(x) && (!Number.isInteger(x) || x < 0))) {
       throw new RangeError(`chunks: axis ${a}: chunk sizes must be non-negative integers, got [${list.join(", ")}]`);
     }
-    declared[a] = list.length ? Math.max(...list) : 0;
+    declared[a] = maxOf(list);
     return list;
   });
   if (out.some((o) => o === "auto")) return autoChunks(out, declared, shape, opts);
@@ -277,7 +284,7 @@ function autoChunks(
 
 /** Byte size of the largest block. */
 export function largestBlockBytes(chunks: Chunks, dtype: DType): number {
-  return itemsize(dtype) * product(chunks.map((c) => (c.length ? Math.max(...c) : 0)));
+  return itemsize(dtype) * product(chunks.map(maxOf));
 }
 
 /** Every block index of a grid, in C order. */

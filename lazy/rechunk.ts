@@ -319,7 +319,7 @@ export function reshapeRechunk(
         for (let i = 0; i <= ii; i++) resIn[i] = inchunks[i].slice();
         const reps = product(inchunks.slice(ileft, ii).map((c) => c.length));
         const out: number[] = [];
-        for (let r = 0; r < reps; r++) out.push(...inchunks[ii]);
+        for (let r = 0; r < reps; r++) for (const c of inchunks[ii]) out.push(c);
         setAt(resOut, oi, out);
       } else {
         for (let i = ileft + 1; i <= ii; i++) resIn[i] = [inshape[i]];
