@@ -138,62 +138,51 @@ function flat(r: NDArray): Float64Array | Float32Array {
  * 3x3 mean over axes 1 and 2 of a padded (P, H, W) float32 block, one pass: for every output row,
  * the running sums of three input rows (in float64) slide through registers, a + c + d over 9.
  * The one-element rim is left 0: mapOverlap trims it. (A two-pass version with a column-sum buffer
- * measured 2.5x slower.)
+ * measured 2.5x slower.) Self-contained (no outside names), so it can run as a portable function on
+ * the worker threads.
  */
 function mean3x3(b: NDArray, _info: BlockInfo): Block {
   if (b.shape.length !== 3) throw new RangeError(`mean3x3: expected a 3-d block, got shape [${b.shape.join(", ")}]`);
   if (!(b.data instanceof Float32Array)) throw new TypeError("mean3x3: expected float32 data");
   const [P, H, W] = b.shape;
+  const [s0, s1, s2] = b.stride;
+  const src = b.data;
+  const off = b.offset;
   const out = new Float32Array(P * H * W);
   if (H >= 3 && W >= 3) {
-    if (b.stride[2] === 1) mean3x3Contiguous(b.data, P, H, W, b.stride[0], b.stride[1], b.offset, out);
-    else mean3x3Strided(b.data, P, H, W, b.stride[0], b.stride[1], b.stride[2], b.offset, out);
-  }
-  return makeBlock(out, [P, H, W]);
-}
-
-function mean3x3Contiguous(src: Float32Array, P: number, H: number, W: number, s0: number, s1: number, off: number, out: Float32Array): void {
-  for (let p = 0; p < P; p++) {
-    for (let i = 1; i < H - 1; i++) {
-      const r1 = off + p * s0 + i * s1;
-      const r0 = r1 - s1;
-      const r2 = r1 + s1;
-      let a = src[r0] + src[r1] + src[r2];
-      let c = src[r0 + 1] + src[r1 + 1] + src[r2 + 1];
-      const o = (p * H + i) * W - 1;
-      for (let j = 2; j < W; j++) {
-        const d = src[r0 + j] + src[r1 + j] + src[r2 + j];
-        out[o + j] = (a + c + d) / 9;
-        a = c;
-        c = d;
+    for (let p = 0; p < P; p++) {
+      for (let i = 1; i < H - 1; i++) {
+        const o = (p * H + i) * W - 1;
+        if (s2 === 1) {
+          const r1 = off + p * s0 + i * s1;
+          const r0 = r1 - s1;
+          const r2 = r1 + s1;
+          let a = src[r0] + src[r1] + src[r2];
+          let c = src[r0 + 1] + src[r1 + 1] + src[r2 + 1];
+          for (let j = 2; j < W; j++) {
+            const d = src[r0 + j] + src[r1 + j] + src[r2 + j];
+            out[o + j] = (a + c + d) / 9;
+            a = c;
+            c = d;
+          }
+        } else {
+          const r1 = off + p * s0 + i * s1;
+          const r0 = r1 - s1;
+          const r2 = r1 + s1;
+          let a = src[r0] + src[r1] + src[r2];
+          let c = src[r0 + s2] + src[r1 + s2] + src[r2 + s2];
+          for (let j = 2; j < W; j++) {
+            const q = j * s2;
+            const d = src[r0 + q] + src[r1 + q] + src[r2 + q];
+            out[o + j] = (a + c + d) / 9;
+            a = c;
+            c = d;
+          }
+        }
       }
     }
   }
-}
-
-function mean3x3Strided(src: Float32Array, P: number, H: number, W: number, s0: number, s1: number, s2: number, off: number, out: Float32Array): void {
-  for (let p = 0; p < P; p++) {
-    for (let i = 1; i < H - 1; i++) {
-      let r0 = off + p * s0 + (i - 1) * s1;
-      let r1 = r0 + s1;
-      let r2 = r1 + s1;
-      let a = src[r0] + src[r1] + src[r2];
-      let c = src[r0 + s2] + src[r1 + s2] + src[r2 + s2];
-      r0 += 2 * s2;
-      r1 += 2 * s2;
-      r2 += 2 * s2;
-      let o = (p * H + i) * W + 1;
-      for (let j = 2; j < W; j++) {
-        const d = src[r0] + src[r1] + src[r2];
-        r0 += s2;
-        r1 += s2;
-        r2 += s2;
-        out[o++] = (a + c + d) / 9;
-        a = c;
-        c = d;
-      }
-    }
-  }
+  return { data: out, shape: [P, H, W], stride: [H * W, W, 1], offset: 0 };
 }
 
 // ------------------------------------------------------------------------------------ workloads
@@ -219,7 +208,7 @@ const WORKLOADS: Record<WorkloadId, Workload> = {
     title: "W3 3x3 mean mapOverlap reflect, (16,512,512) f32 / (4,256,256)",
     shape: [16, 512, 512],
     chunks: [4, 256, 256],
-    build: (x) => x.mapOverlap(mean3x3, { depth: { 1: 1, 2: 1 }, boundary: "reflect" }),
+    build: (x) => x.mapOverlap(mean3x3, { depth: { 1: 1, 2: 1 }, boundary: "reflect", portable: true }),
   },
   w4: {
     id: "w4",

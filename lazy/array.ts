@@ -88,6 +88,12 @@ export interface MapBlocksOptions {
   newAxis?: number | readonly number[];
   /** Label shown in summaries. */
   name?: string;
+  /**
+   * Run the function on worker threads (scheduler "threads"): its source is sent to the workers,
+   * so it may use only its arguments and globals such as Math, not variables from outside it.
+   * Default false: the function runs on the main thread and may use anything.
+   */
+  portable?: boolean;
 }
 
 export type Boundary = "none" | "reflect" | "periodic" | "nearest" | number;
@@ -101,6 +107,8 @@ export interface MapOverlapOptions {
   trim?: boolean;
   dtype?: DType;
   name?: string;
+  /** Run the function on worker threads: as MapBlocksOptions.portable. */
+  portable?: boolean;
 }
 
 export interface LayerSummary {
@@ -395,7 +403,7 @@ export class LazyArray {
   // ------------------------------------------------------------------ user functions
   /** Apply `fn` to every block (main thread: a user function is not portable to workers). */
   mapBlocks(fn: BlockFunction, opts?: MapBlocksOptions): LazyArray {
-    return blockwise.mapBlocks((bs, info) => fn(bs[0], info), [this], opts ?? {});
+    return blockwise.mapBlocksOf(fn, [this], opts ?? {}, true);
   }
   /** Apply `fn` to every block extended by a halo from its neighbours (and the boundary). */
   mapOverlap(fn: BlockFunction, opts: MapOverlapOptions): LazyArray {

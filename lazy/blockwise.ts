@@ -5,7 +5,8 @@ import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, makeBlock, s
 import { AxisChunkSpec, ChunksSpec, blockIndices, cumulative, normalizeAxes, normalizeAxis, product } from "./chunks";
 import { DType, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "./dtype";
 import { Layer, registerKernel } from "./graph";
-import { BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "./array";
+import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "./array";
+import { portableHint, portableSource, userFunction } from "./userfn";
 import { broadcastShapes, unifyChunks } from "./ops";
 
 interface TransposeParams {
@@ -181,13 +182,16 @@ interface MapBlocksParams {
   /** Expected output block shape (null: unknown size). */
   expect: (number | null)[];
   label: string;
+  /** The function gets the first block rather than the list (LazyArray.mapBlocks). */
+  single: boolean;
+  /** Source of a portable function (compiled where the task runs); absent: `local.fn`. */
+  source?: string;
 }
 
 const MAP_BLOCKS_FIX = "if the function changes block shapes, pass the output chunks with the `chunks` option (and `dropAxis` / `newAxis` when it removes or adds axes)";
 
 registerKernel<MapBlocksParams>("map-blocks", (inputs, p, local) => {
-  const fn = local?.fn as unknown as MultiBlockFunction | undefined;
-  if (typeof fn !== "function") throw new Error(`internal: map-blocks task without its function (user functions run on the main thread only)`);
+  const fn = userFunction(local, p.source, "mapBlocks") as unknown as MultiBlockFunction & BlockFunction;
   const blocks: NDArray[] = [];
   let k = 0;
   for (const g of p.grids) {
@@ -197,7 +201,12 @@ registerKernel<MapBlocksParams>("map-blocks", (inputs, p, local) => {
     blocks.push(toNDArray(n === 1 ? parts[0] : concatenateGrid(parts, g)));
   }
   const info = decodeInfo(p.info);
-  const r = callUser(p.label, info, () => fn(blocks, info));
+  let r: unknown;
+  try {
+    r = callUser(p.label, info, () => (p.single ? fn(blocks[0], info) : fn(blocks, info)));
+  } catch (e) {
+    throw p.source !== undefined ? portableHint(e, "mapBlocks") : e;
+  }
   return toResultBlock(r, p.expect.map(decNum), p.info.dtype, p.label, info, MAP_BLOCKS_FIX);
 });
 
@@ -281,10 +290,16 @@ function outputChunks(spec: ChunksSpec | undefined, defaults: number[][], isNew:
  *   list of sizes (one per block; on a new axis any number of blocks, each computed from the same
  *   inputs), or null to keep; one number for all axes; or `{axis: spec}`.
  *
- * Not portable to worker threads: the user function travels in the task's `local.fn`, so these
- * tasks always run on the main thread.
+ * The function runs on the main thread (it travels in the task's `local.fn` and may use any
+ * variable), unless `portable: true`: then its source runs on worker threads and may use only its
+ * arguments and globals (see userfn.ts).
  */
 export function mapBlocks(fn: MultiBlockFunction, arrays: readonly LazyArray[], opts: MapBlocksOptions = {}): LazyArray {
+  return mapBlocksOf(fn, arrays, opts, false);
+}
+
+/** mapBlocks with `fn` called on the first block (`single`) or on the list of blocks. */
+export function mapBlocksOf(fn: MultiBlockFunction | BlockFunction, arrays: readonly LazyArray[], opts: MapBlocksOptions, single: boolean): LazyArray {
   if (typeof fn !== "function") {
     throw new TypeError(`mapBlocks: the function must be a function (blocks, info) => ndarray | number, got ${describeValue(fn)}`);
   }
@@ -293,6 +308,7 @@ export function mapBlocks(fn: MultiBlockFunction, arrays: readonly LazyArray[], 
     if (!(a instanceof LazyArray)) throw new TypeError(`mapBlocks: input ${i} is ${describeValue(a)}, not a LazyArray (wrap in-memory data with lazy.fromArray)`);
   });
   const label = opts.name ?? "map-blocks";
+  const source = opts.portable ? portableSource(fn as unknown as (...args: never[]) => unknown, "mapBlocks") : undefined;
   const dtype = opts.dtype !== undefined ? checkDType(opts.dtype, "mapBlocks: dtype") : arrays.map((a) => a.dtype).reduce(promoteTypes);
   const shape = broadcastShapes(...arrays.map((a) => a.shape));
   const { arrays: aligned, chunks: inChunks } = unifyChunks(arrays, shape);
@@ -347,7 +363,9 @@ export function mapBlocks(fn: MultiBlockFunction, arrays: readonly LazyArray[], 
         info: infoParams(offsets, index, dtype),
         expect: index.map((i, a) => encNum(outChunks[a][i])),
         label: opts.name ? `mapBlocks (${opts.name})` : "mapBlocks",
+        single,
       };
+      if (source !== undefined) return { key, op: "map-blocks", params: { ...params, source }, deps };
       return { key, op: "map-blocks", params, deps, local: { fn: fn as unknown as (...args: never[]) => unknown } };
     },
   });

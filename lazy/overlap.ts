@@ -13,6 +13,7 @@ import { DType, allocate, castValue, checkDType } from "./dtype";
 import { Key, Layer, registerKernel } from "./graph";
 import { BlockFunction, BlockInfo, Boundary, LazyArray, MapOverlapOptions } from "./array";
 import { InfoParams, callUser, decodeInfo, infoParams, toResultBlock } from "./blockwise";
+import { portableHint, portableSource, userFunction } from "./userfn";
 
 interface CopyRegion {
   /** Input slot. */
@@ -45,11 +46,12 @@ interface OverlapParams {
   trimShape: number[];
   info: InfoParams;
   label: string;
+  /** Source of a portable function (compiled where the task runs); absent: `local.fn`. */
+  source?: string;
 }
 
 registerKernel<OverlapParams>("map-overlap", (inputs, p, local) => {
-  const fn = local?.fn as unknown as BlockFunction | undefined;
-  if (typeof fn !== "function") throw new Error(`internal: map-overlap task without its function (user functions run on the main thread only)`);
+  const fn = userFunction(local, p.source, "mapOverlap") as unknown as BlockFunction;
   const padded = emptyBlock(p.inDtype, p.padded);
   for (const c of p.copies) copyInto(padded, c.dst, view(inputs[c.slot] as Block, c.start, c.count, c.step));
   for (const f of p.fills) {
@@ -58,7 +60,12 @@ registerKernel<OverlapParams>("map-overlap", (inputs, p, local) => {
     copyInto(padded, f.dst, { data: one, shape: f.count, stride: f.count.map(() => 0), offset: 0 });
   }
   const info: BlockInfo = decodeInfo(p.info);
-  const r = callUser(p.label, info, () => fn(toNDArray(padded), info));
+  let r: ReturnType<BlockFunction>;
+  try {
+    r = callUser(p.label, info, () => fn(toNDArray(padded), info));
+  } catch (e) {
+    throw p.source !== undefined ? portableHint(e, "mapOverlap") : e;
+  }
   const b = toResultBlock(
     r,
     p.padded,
@@ -152,7 +159,8 @@ type Piece =
  * - `trim: false` returns the padded results: the output chunks are the padded block sizes (dask
  *   2022.12 reports the original chunks there although its blocks are padded).
  *
- * Not portable to worker threads: the user function travels in the task's `local.fn`, so these
+ * The function runs on the main thread unless `portable: true` (then on worker threads, from its
+ * source: see userfn.ts). Otherwise the user function travels in the task's `local.fn`, so these
  * tasks always run on the main thread.
  */
 export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOptions): LazyArray {
@@ -168,6 +176,7 @@ export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOpti
   const trim = opts.trim ?? true;
   const outDtype = opts.dtype !== undefined ? checkDType(opts.dtype, "mapOverlap: dtype") : x.dtype;
   const label = opts.name ?? "map-overlap";
+  const source = opts.portable ? portableSource(fn as unknown as (...args: never[]) => unknown, "mapOverlap") : undefined;
   const chunks = x.chunks;
   for (let a = 0; a < nd; a++) {
     if (depth[a] === 0) continue;
@@ -272,6 +281,7 @@ export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOpti
         info: infoParams(paddedOffsets, index, outDtype),
         label: opts.name ? `mapOverlap (${opts.name})` : "mapOverlap",
       };
+      if (source !== undefined) return { key, op: "map-overlap", params: { ...params, source }, deps };
       return { key, op: "map-overlap", params, deps, local: { fn: fn as unknown as (...args: never[]) => unknown } };
     },
   });
