@@ -7,6 +7,7 @@
  * the kernel modules can run it; a task that carries `local` (a user function or an in-memory
  * source) can run only on the main thread.
  */
+import * as path from "node:path";
 import { Chunks, blockIndices, numBlocksOf, product } from "./chunks";
 import { DType } from "./dtype";
 
@@ -224,13 +225,42 @@ export function orderTasks(tasks: ReadonlyMap<Key, Task>, outputKeys: readonly K
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
+/**
+ * A kernel computes one task's value from its inputs. It may return a Promise (storage reads):
+ * compute() awaits it on either scheduler and in workers; computeSync() refuses such graphs.
+ */
 export type Kernel = (inputs: unknown[], params: never, local: TaskLocal | undefined) => unknown;
+
+/** Whether a kernel's result is a promise to await. */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
 const kernels = new Map<string, Kernel>();
 
 /** Register a built-in kernel under an id that every worker can resolve. */
 export function registerKernel<P>(id: string, fn: (inputs: unknown[], params: P, local: TaskLocal | undefined) => unknown): void {
   if (kernels.has(id)) throw new Error(`internal: kernel ${id} registered twice`);
   kernels.set(id, fn as Kernel);
+}
+
+const kernelModules: string[] = [];
+
+/**
+ * Load a module that registers more kernels (storage readers, plugins), here and in every worker
+ * thread (each loads it before its next task). `modulePath` must be absolute.
+ */
+export function registerKernelModule(modulePath: string): void {
+  if (!path.isAbsolute(modulePath)) {
+    throw new TypeError(`registerKernelModule: "${modulePath}" is not an absolute path; workers resolve it from another directory`);
+  }
+  if (kernelModules.includes(modulePath)) return;
+  require(modulePath);
+  kernelModules.push(modulePath);
+}
+
+/** The kernel modules registered so far (workers load them in this order). */
+export function registeredKernelModules(): readonly string[] {
+  return kernelModules;
 }
 
 export function getKernel(id: string): Kernel {
@@ -385,7 +415,13 @@ export function executeSync(p: Plan, opts: ComputeOptions = {}): Map<Key, unknow
   let done = 0;
   for (const key of p.order) {
     if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
-    finishTask(p, st, key, runOne(p.tasks.get(key) as Task, st.cache));
+    const v = runOne(p.tasks.get(key) as Task, st.cache);
+    if (isThenable(v)) {
+      throw new TypeError(
+        `computeSync: task ${key} (${(p.tasks.get(key) as Task).op}) is asynchronous (a storage read); use \`await compute()\` for this array`,
+      );
+    }
+    finishTask(p, st, key, v);
     done++;
     opts.onProgress?.({ done, total });
   }
@@ -412,7 +448,9 @@ export async function executeAsync(p: Plan, opts: ComputeOptions = {}): Promise<
         last = Date.now();
       }
       if (opts.signal?.aborted) throw new AbortError(opts.signal.reason);
-      finishTask(p, st, key, runOne(p.tasks.get(key) as Task, st.cache));
+      let v = runOne(p.tasks.get(key) as Task, st.cache);
+      if (isThenable(v)) v = await v;
+      finishTask(p, st, key, v);
       done++;
       opts.onProgress?.({ done, total });
     }

@@ -37,7 +37,7 @@ export {
   type NormalizeOptions,
 } from "./chunks";
 export { DTYPES, promoteTypes, resultType, type DType, type TypedArray } from "./dtype";
-export { AbortError, registerKernel, type ComputeOptions, type ComputeProgress, type ComputeStats } from "./graph";
+export { AbortError, registerKernel, registerKernelModule, type ComputeOptions, type ComputeProgress, type ComputeStats } from "./graph";
 export { toNested, toFlat, type NDArray, type Block } from "./block";
 
 /** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */

@@ -4,21 +4,32 @@
  */
 import { parentPort } from "node:worker_threads";
 import "./index";
-import { getKernel } from "./graph";
+import { getKernel, isThenable } from "./graph";
 import { setSharedAllocation } from "./dtype";
 
 setSharedAllocation(true);
 
 interface Request {
   id: number;
+  /** Kernel modules to load first (registerKernelModule). */
+  modules: readonly string[];
   op: string;
   params: unknown;
   inputs: unknown[];
 }
 
-parentPort?.on("message", (m: Request) => {
+const loaded = new Set<string>();
+
+parentPort?.on("message", async (m: Request) => {
   try {
-    const value = getKernel(m.op)(m.inputs, m.params as never, undefined);
+    for (const mod of m.modules) {
+      if (!loaded.has(mod)) {
+        require(mod);
+        loaded.add(mod);
+      }
+    }
+    let value = getKernel(m.op)(m.inputs, m.params as never, undefined);
+    if (isThenable(value)) value = await value;
     parentPort?.postMessage({ id: m.id, ok: true, value });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { Block, isBlock, sizeOf, cStrides, copyInto } from "./block";
 import { allocate, dtypeOfTypedArray, setSharedAllocation } from "./dtype";
-import { AbortError, ComputeOptions, Key, Plan, RunState, Task, dependentsCount, fillStats, finishTask, getKernel, startRun } from "./graph";
+import { AbortError, ComputeOptions, Key, Plan, RunState, Task, fillStats, finishTask, getKernel, isThenable, registeredKernelModules, startRun } from "./graph";
 
 interface Reply {
   id: number;
@@ -105,7 +105,7 @@ export class WorkerPool {
       slot.worker.ref();
       const id = ++this.nextId;
       this.pending.set(id, { resolve: job.resolve, reject: job.reject, slot });
-      slot.worker.postMessage({ id, op: job.op, params: job.params, inputs: job.inputs });
+      slot.worker.postMessage({ id, modules: registeredKernelModules(), op: job.op, params: job.params, inputs: job.inputs });
     }
   }
 
@@ -213,7 +213,6 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
     }
     if (u.length === 0) roots.push(k);
   }
-  void dependentsCount;
   const total = p.order.length;
   let done = 0;
   let running = 0;
@@ -252,12 +251,32 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
         for (let key = next(); key !== undefined; key = next()) {
           const t = p.tasks.get(key) as Task;
           if (t.local !== undefined) {
+            let v: unknown;
             try {
               const inputs = t.deps.map((d) => st.cache.get(d));
-              complete(key, getKernel(t.op)(inputs, t.params as never, t.local));
+              v = getKernel(t.op)(inputs, t.params as never, t.local);
             } catch (e) {
               return fail(e);
             }
+            if (isThenable(v)) {
+              // an asynchronous main-thread task (a storage read) counts as running until it settles
+              running++;
+              const k: Key = key;
+              Promise.resolve(v).then(
+                (r) => {
+                  running--;
+                  if (!failed) complete(k, r);
+                  if (done === total && !failed) resolve();
+                  else pump();
+                },
+                (e) => {
+                  running--;
+                  fail(e);
+                },
+              );
+              continue;
+            }
+            complete(key, v);
             if (opts.signal?.aborted) return fail(new AbortError(opts.signal.reason));
             continue;
           }
