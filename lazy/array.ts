@@ -372,6 +372,13 @@ export class LazyArray {
   get(...index: Index[]): LazyArray {
     return slicing.getitem(this, index);
   }
+  /**
+   * Blocks selected over the grid of blocks (dask's `x.blocks[...]`): `x.blocks(0, "1:3")`. Every
+   * axis is kept; only the selected blocks are computed.
+   */
+  blocks(...index: Index[]): LazyArray {
+    return slicing.selectBlocks(this, index);
+  }
   /** Same blocks, sizes measured: required after boolean masking before size-dependent operations. */
   computeChunkSizes(opts?: ComputeOptions): Promise<LazyArray> {
     return slicing.computeChunkSizes(this, opts ?? {});

@@ -669,3 +669,47 @@ export async function computeChunkSizes(x: LazyArray, opts: ComputeOptions): Pro
   });
   return new LazyArray(layer);
 }
+
+// ------------------------------------------------------------------------------------------------
+// blocks: dask's x.blocks[...]
+
+registerKernel<null>("slicing.block", (inputs) => inputs[0]);
+
+/**
+ * The blocks of `x` selected by an index over its block grid (dask's `x.blocks[...]`): integers
+ * (negative allowed) and slices per axis, "..." for the rest; every axis is kept (an integer selects
+ * one block). No data is touched until compute, and then only the selected blocks. Works with unknown
+ * chunk sizes.
+ */
+export function selectBlocks(x: LazyArray, index: readonly Index[]): LazyArray {
+  const nb = x.numBlocks;
+  const items = index.map((ix, pos) => parseItem(ix, pos));
+  const ell = items.findIndex((it) => it.kind === "ellipsis");
+  if (items.some((it) => it.kind === "newaxis" || it.kind === "mask") || items.filter((it) => it.kind === "ellipsis").length > 1) {
+    throw new TypeError("blocks: use integers, slices and at most one \"...\" (over the grid of blocks); new axes and masks are for `get`");
+  }
+  const rest = items.filter((it) => it.kind !== "ellipsis");
+  if (rest.length > nb.length) {
+    throw new RangeError(`blocks: too many indices (${rest.length}) for an array with ${nb.length} axes of blocks (grid [${nb.join(", ")}])`);
+  }
+  const fill: Item[] = new Array(nb.length - rest.length).fill({ kind: "slice", value: COLON });
+  const full = ell < 0 ? [...rest, ...fill] : [...items.slice(0, ell), ...fill, ...items.slice(ell + 1)];
+  const sel: number[][] = full.map((it, a) => {
+    if (it.kind === "int") {
+      const k = it.value < 0 ? it.value + nb[a] : it.value;
+      if (k < 0 || k >= nb[a]) throw new RangeError(`blocks: block index ${it.value} is out of range for axis ${a} with ${nb[a]} blocks`);
+      return [k];
+    }
+    const [start, count, step] = sliceIndices((it as { value: PySlice }).value, nb[a]);
+    return Array.from({ length: count }, (_, i) => start + i * step);
+  });
+  const layer = new Layer({
+    kind: "getitem",
+    label: "blocks",
+    chunks: sel.map((s, a) => s.map((k) => x.chunks[a][k])),
+    dtype: x.dtype,
+    dependencies: [x.layer],
+    task: (idx, key) => ({ key, op: "slicing.block", params: null, deps: [x.layer.key(idx.map((i, a) => sel[a][i]))] }),
+  });
+  return new LazyArray(layer);
+}

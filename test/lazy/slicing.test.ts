@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { LazyArray, fromArray, slice, UnknownChunksError, type Index, type ComputeStats } from "../../lazy";
+import { LazyArray, fromArray, slice, UnknownChunksError, ones, arange, toFlat, type Index, type ComputeStats } from "../../lazy";
 import { FixtureArray, assertArrayClose, decodeChunks, decodeValue, fromFixture, loadFixture } from "../helpers";
 
 type Spec = number | string | null | { start: number | null; stop: number | null; step: number | null };
@@ -272,4 +272,22 @@ test("mask errors: shape, dtype, several masks, integer placement", () => {
   assert.throws(() => x3.get(m5, ":", 0), /not next to the boolean mask/);
   assert.doesNotThrow(() => x3.get(0, m6));
   assert.doesNotThrow(() => x3.get(m5, 0));
+});
+
+test("blocks(): selects over the block grid as dask's x.blocks[...] (chunks from dask)", async () => {
+  const x = ones([10, 10], { chunks: [3, 4] });
+  // dask: x.blocks[0].chunks == ((3,), (4, 4, 2)); x.blocks[-1, ::-1] == ((1,), (2, 4, 4)); x.blocks[1:3] == ((3, 3), (4, 4, 2))
+  assert.deepEqual(x.blocks(0).chunks, [[3], [4, 4, 2]]);
+  assert.deepEqual(x.blocks(-1, "::-1").chunks, [[1], [2, 4, 4]]);
+  assert.deepEqual(x.blocks("1:3").chunks, [[3, 3], [4, 4, 2]]);
+  assert.deepEqual(x.blocks("...", 2).chunks, [[3, 3, 3, 1], [2]]);
+  const y = arange(20, undefined, 1, { chunks: 6 });
+  const stats: Partial<ComputeStats> = {};
+  assert.deepEqual(toFlat(await y.blocks(-1).compute({ stats })), [18, 19]);
+  assert.equal(stats.byOp?.range, 1, "only the selected block is made");
+  assert.throws(() => x.blocks(4), /block index 4 is out of range for axis 0 with 4 blocks/);
+  assert.throws(() => x.blocks(0, 0, 0), /too many indices/);
+  const m = y.get(y.gt(3)).blocks(0);
+  assert.ok(Number.isNaN(m.shape[0]), "works with unknown sizes");
+  assert.deepEqual(toFlat(await m.compute()), [4, 5]);
 });
