@@ -29,6 +29,11 @@ interface Job {
   inputs: unknown[];
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
+  signal?: AbortSignal;
+  /** Set while the job runs on a worker. */
+  slot?: Slot;
+  id?: number;
+  onAbort?: () => void;
 }
 
 interface Slot {
@@ -39,61 +44,105 @@ interface Slot {
 export class WorkerPool {
   readonly size: number;
   private readonly slots: Slot[] = [];
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; slot: Slot }>();
+  private readonly pending = new Map<number, Job>();
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
+  private readonly entry = path.join(__dirname, "worker.js");
 
   constructor(size: number) {
     this.size = size;
-    const entry = path.join(__dirname, "worker.js");
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(entry);
-      const slot: Slot = { worker, busy: false };
-      worker.on("message", (m: Reply) => this.onReply(m));
-      worker.on("error", (e) => this.onWorkerError(slot, e));
-      // listeners first: adding one re-refs the worker. An idle worker must not keep the process
-      // alive; a busy one is ref'd until its reply arrives.
-      worker.unref();
+      const slot = { busy: false } as Slot;
+      this.spawn(slot);
       this.slots.push(slot);
     }
   }
 
+  /** Start a worker thread for `slot` (again after a crash or an abort). */
+  private spawn(slot: Slot): void {
+    const worker = new Worker(this.entry);
+    slot.worker = worker;
+    slot.busy = false;
+    worker.on("message", (m: Reply) => this.onReply(m));
+    worker.on("error", (e) => this.onWorkerGone(slot, worker, e));
+    worker.on("exit", (code) => this.onWorkerGone(slot, worker, new Error(`a worker thread exited (code ${code}) while running a task`)));
+    // listeners first: adding one re-refs the worker. An idle worker must not keep the process
+    // alive; a busy one is ref'd until its reply arrives.
+    worker.unref();
+  }
+
+  private settle(job: Job): void {
+    if (job.id !== undefined) this.pending.delete(job.id);
+    if (job.onAbort) job.signal?.removeEventListener("abort", job.onAbort);
+  }
+
   private onReply(m: Reply): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    p.slot.busy = false;
-    p.slot.worker.unref();
+    const job = this.pending.get(m.id);
+    if (!job) return;
+    this.settle(job);
+    const slot = job.slot as Slot;
+    slot.busy = false;
+    slot.worker.unref();
     this.dispatch();
-    if (m.ok) p.resolve(m.value);
+    if (m.ok) job.resolve(m.value);
     else {
       const e = new Error(m.error?.message ?? "worker task failed");
       e.name = m.error?.name ?? "Error";
       if (m.error?.stack) e.stack = m.error.stack;
-      p.reject(e);
+      job.reject(e);
     }
   }
 
-  private onWorkerError(slot: Slot, e: Error): void {
-    for (const [id, p] of this.pending) {
-      if (p.slot === slot) {
-        this.pending.delete(id);
-        p.reject(e);
+  /** A worker crashed or exited: fail its job and put a fresh worker in its place. */
+  private onWorkerGone(slot: Slot, worker: Worker, e: Error): void {
+    if (slot.worker !== worker || this.closed) return; // an old worker we replaced already
+    for (const job of Array.from(this.pending.values())) {
+      if (job.slot === slot) {
+        this.settle(job);
+        job.reject(e);
       }
     }
-    slot.busy = false;
-    slot.worker.unref();
+    this.spawn(slot);
     this.dispatch();
   }
 
-  /** Run one task on a worker: at once if one is idle, else when one frees (first come, first served). */
-  run(op: string, params: unknown, inputs: unknown[]): Promise<unknown> {
+  /**
+   * Run one task on a worker: at once if one is idle, else when one frees (first come, first
+   * served). An abort of `signal` drops the job if it waits, and terminates and replaces its worker
+   * if it runs (a runaway task cannot hold a worker).
+   */
+  run(op: string, params: unknown, inputs: unknown[], signal?: AbortSignal): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error("worker pool is closed"));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     return new Promise((resolve, reject) => {
-      this.queue.push({ op, params, inputs, resolve, reject });
+      const job: Job = { op, params, inputs, resolve, reject, signal };
+      if (signal) {
+        job.onAbort = () => this.abortJob(job);
+        signal.addEventListener("abort", job.onAbort, { once: true });
+      }
+      this.queue.push(job);
       this.dispatch();
     });
+  }
+
+  private abortJob(job: Job): void {
+    const err = new AbortError(job.signal?.reason);
+    const q = this.queue.indexOf(job);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      this.settle(job);
+      job.reject(err);
+      return;
+    }
+    if (job.id === undefined || !this.pending.has(job.id)) return;
+    const slot = job.slot as Slot;
+    this.settle(job);
+    const old = slot.worker;
+    this.spawn(slot); // the replacement takes the slot before the old worker's exit arrives
+    void old.terminate();
+    job.reject(err);
+    this.dispatch();
   }
 
   private dispatch(): void {
@@ -103,9 +152,10 @@ export class WorkerPool {
       const job = this.queue.shift() as Job;
       slot.busy = true;
       slot.worker.ref();
-      const id = ++this.nextId;
-      this.pending.set(id, { resolve: job.resolve, reject: job.reject, slot });
-      slot.worker.postMessage({ id, modules: registeredKernelModules(), op: job.op, params: job.params, inputs: job.inputs });
+      job.id = ++this.nextId;
+      job.slot = slot;
+      this.pending.set(job.id, job);
+      slot.worker.postMessage({ id: job.id, modules: registeredKernelModules(), op: job.op, params: job.params, inputs: job.inputs });
     }
   }
 
@@ -292,7 +342,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
             if (sv !== v) st.cache.set(d, sv); // share once, even if several tasks read it
             return sv;
           });
-          pool.run(t.op, t.params, inputs).then(
+          pool.run(t.op, t.params, inputs, opts.signal).then(
             (v) => {
               running--;
               if (!failed) complete(k, v);

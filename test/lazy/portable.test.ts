@@ -67,3 +67,34 @@ test("a bound or built-in function cannot be portable: a clear error at once", (
   const bound = ((b: lazy.NDArray) => b).bind(null);
   assert.throws(() => x.mapBlocks(bound, { portable: true }), /portable: a built-in or bound function has no source/);
 });
+
+test("an abort stops a runaway portable function on a worker, and the pool recovers", async () => {
+  const ac = new AbortController();
+  const spin = x.mapBlocks(
+    (b) => {
+      for (;;) if (b.size < 0) break; // never ends
+      return b;
+    },
+    { portable: true },
+  );
+  const t0 = Date.now();
+  setTimeout(() => ac.abort("interrupted"), 200);
+  await assert.rejects(spin.compute({ scheduler: "threads", signal: ac.signal }), (e: Error) => e.name === "AbortError");
+  assert.ok(Date.now() - t0 < 5000, "rejected promptly");
+  // the workers that were spinning were replaced: new work runs
+  const r = await x.mul(2).compute({ scheduler: "threads" });
+  assert.equal(r.get(7, 7), 126);
+});
+
+test("a worker that dies mid-task fails that compute with a clear error; the pool replaces it", async () => {
+  const die = x.mapBlocks(
+    (b) => {
+      (process as unknown as { exit: (c: number) => void }).exit(3);
+      return b;
+    },
+    { portable: true },
+  );
+  await assert.rejects(die.compute({ scheduler: "threads" }), /worker thread exited \(code 3\)/);
+  const r = await x.add(1).compute({ scheduler: "threads" });
+  assert.equal(r.get(0, 0), 1);
+});
