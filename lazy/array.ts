@@ -5,7 +5,7 @@
 import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
-import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, plan } from "./graph";
+import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "./graph";
 import { executeThreads } from "./workers";
 import * as ops from "./ops";
 import * as reduction from "./reduction";
@@ -110,6 +110,17 @@ export interface MapOverlapOptions {
   /** Run the function on worker threads: as MapBlocksOptions.portable. */
   portable?: boolean;
 }
+
+/** Where a block sits, given to a store() sink. Unknown sizes give NaN locations. */
+export interface StoreBlockInfo {
+  chunkLocation: number[];
+  numChunks: number[];
+  /** [start, stop) per axis in the array. */
+  arrayLocation: [number, number][];
+  shape: number[];
+}
+
+export type BlockSink = (block: NDArray, info: StoreBlockInfo) => void | PromiseLike<void>;
 
 export interface LayerSummary {
   name: string;
@@ -425,6 +436,16 @@ export class LazyArray {
   async compute(opts: ComputeOptions = {}): Promise<NDArray> {
     return (await compute([this], opts))[0];
   }
+  /**
+   * Compute block by block into `sink` without assembling the result (dask's `store`): each block
+   * goes to `sink` as soon as it is computed and is released when the sink's promise settles, so
+   * a result bigger than memory can be written out. Blocks arrive in compute order, not C order;
+   * a slow sink holds back new tasks.
+   */
+  store(sink: BlockSink, opts: ComputeOptions = {}): Promise<void> {
+    return store(this, sink, opts);
+  }
+
   /** Compute on this thread without yielding (the "sync" scheduler; no worker threads). */
   computeSync(opts: ComputeOptions = {}): NDArray {
     return computeSync([this], opts)[0];
@@ -577,6 +598,27 @@ export function computeSync(...args: ComputeArgs): NDArray[] {
   if (opts.scheduler === "threads") throw new TypeError('computeSync: the "threads" scheduler needs `await compute(...)`');
   const results = executeSync(planFor(arrays, opts), opts);
   return arrays.map((a) => assemble(a, results));
+}
+
+async function store(x: LazyArray, sink: BlockSink, opts: ComputeOptions): Promise<void> {
+  if (typeof sink !== "function") throw new TypeError("store: the sink must be a function (block, info) => void | Promise<void>");
+  checkScheduler(opts);
+  const offs = x.chunks.map((c) => cumulative(c));
+  const onOutput = (key: Key, value: unknown) => {
+    const idx = parseKey(key).index;
+    const b = value as Block;
+    checkBlock(x, idx, b);
+    const info: StoreBlockInfo = {
+      chunkLocation: idx,
+      numChunks: x.numBlocks,
+      arrayLocation: idx.map((i, a) => [offs[a][i], offs[a][i + 1]]),
+      shape: x.shape.slice(),
+    };
+    return sink(toNDArray(b), info);
+  };
+  const p = planFor([x], opts);
+  if ((opts.scheduler ?? "threads") === "threads") await executeThreads(p, opts, onOutput);
+  else await executeAsync(p, opts, onOutput);
 }
 
 function checkScheduler(opts: ComputeOptions): void {

@@ -377,10 +377,24 @@ export interface RunState {
   byOp: Record<string, number>;
 }
 
-export function startRun(p: Plan): RunState {
+/**
+ * Receives each output block as soon as it is computed (x.store): the block is released when the
+ * returned promise settles (and nothing else reads it), instead of being kept for the end.
+ */
+export type OutputSink = (key: Key, value: unknown) => void | PromiseLike<void>;
+
+export function startRun(p: Plan, retainOutputs = true): RunState {
   const remaining = dependentsCount(p.tasks);
-  for (const o of p.outputs) remaining.set(o, (remaining.get(o) ?? 0) + 1);
+  if (retainOutputs) for (const o of p.outputs) remaining.set(o, (remaining.get(o) ?? 0) + 1);
   return { cache: new Map(), remaining, held: 0, peak: 0, byOp: {} };
+}
+
+/** After the sink has taken output `key`: release it unless another task still reads it. */
+export function releaseOutput(st: RunState, key: Key): void {
+  if ((st.remaining.get(key) ?? 0) === 0 && st.cache.has(key)) {
+    st.held -= valueBytes(st.cache.get(key));
+    st.cache.delete(key);
+  }
 }
 
 export function finishTask(p: Plan, st: RunState, key: Key, value: unknown): void {
@@ -435,8 +449,9 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
  * Run a plan, yielding to the event loop between tasks (at most every few milliseconds) so that an
  * AbortSignal or a progress display can act.
  */
-export async function executeAsync(p: Plan, opts: ComputeOptions = {}): Promise<Map<Key, unknown>> {
-  const st = startRun(p);
+export async function executeAsync(p: Plan, opts: ComputeOptions = {}, sink?: OutputSink): Promise<Map<Key, unknown>> {
+  const st = startRun(p, !sink);
+  const outputs = new Set(p.outputs);
   const total = p.order.length;
   let done = 0;
   let last = Date.now();
@@ -451,6 +466,11 @@ export async function executeAsync(p: Plan, opts: ComputeOptions = {}): Promise<
       let v = runOne(p.tasks.get(key) as Task, st.cache);
       if (isThenable(v)) v = await v;
       finishTask(p, st, key, v);
+      if (sink && outputs.has(key)) {
+        const w = sink(key, v);
+        if (isThenable(w)) await w; // the next task waits for the write: backpressure
+        releaseOutput(st, key);
+      }
       done++;
       opts.onProgress?.({ done, total });
     }

@@ -20,6 +20,8 @@ export type {
   Boundary,
   GraphSummary,
   LayerSummary,
+  BlockSink,
+  StoreBlockInfo,
 } from "./array";
 export { fromArray, zeros, ones, full, arange, linspace, random } from "./creation";
 export type { FromArrayOptions, CreationOptions, LinspaceOptions, RandomOptions } from "./creation";

@@ -14,7 +14,22 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { Block, isBlock, sizeOf, cStrides, copyInto } from "./block";
 import { allocate, dtypeOfTypedArray, setSharedAllocation } from "./dtype";
-import { AbortError, ComputeOptions, Key, Plan, RunState, Task, fillStats, finishTask, getKernel, isThenable, registeredKernelModules, startRun } from "./graph";
+import {
+  AbortError,
+  ComputeOptions,
+  Key,
+  OutputSink,
+  Plan,
+  RunState,
+  Task,
+  fillStats,
+  finishTask,
+  getKernel,
+  isThenable,
+  registeredKernelModules,
+  releaseOutput,
+  startRun,
+} from "./graph";
 
 interface Reply {
   id: number;
@@ -240,9 +255,10 @@ class Heap {
 }
 
 /** Run a plan on the worker pool plus the main thread. */
-export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promise<Map<Key, unknown>> {
+export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: OutputSink): Promise<Map<Key, unknown>> {
   const pool = getPool(opts.numWorkers);
-  const st: RunState = startRun(p);
+  const st: RunState = startRun(p, !sink);
+  const outputs = new Set(p.outputs);
   const prio = new Map(p.order.map((k, i) => [k, i]));
   const deps = new Map<Key, number>();
   const dependents = new Map<Key, Key[]>();
@@ -273,6 +289,38 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}): Promis
     await new Promise<void>((resolve, reject) => {
       const complete = (key: Key, value: unknown) => {
         finishTask(p, st, key, value);
+        if (sink && outputs.has(key)) {
+          let w: void | PromiseLike<void>;
+          try {
+            w = sink(key, value);
+          } catch (e) {
+            fail(e);
+            return;
+          }
+          if (isThenable(w)) {
+            // a pending write counts as running: it holds back new tasks (backpressure)
+            running++;
+            Promise.resolve(w).then(
+              () => {
+                running--;
+                releaseOutput(st, key);
+                if (failed) return pump();
+                finishOne(key);
+                if (done === total) resolve();
+                else pump();
+              },
+              (e) => {
+                running--;
+                fail(e);
+              },
+            );
+            return;
+          }
+          releaseOutput(st, key);
+        }
+        finishOne(key);
+      };
+      const finishOne = (key: Key) => {
         done++;
         opts.onProgress?.({ done, total });
         for (const c of dependents.get(key) ?? []) {
