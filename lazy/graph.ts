@@ -10,6 +10,7 @@
 import * as path from "node:path";
 import { Chunks, blockIndices, numBlocksOf, product } from "./chunks";
 import { DType } from "./dtype";
+import { noteReleased } from "./memory";
 
 export type Key = string;
 
@@ -392,8 +393,10 @@ export function startRun(p: Plan, retainOutputs = true): RunState {
 /** After the sink has taken output `key`: release it unless another task still reads it. */
 export function releaseOutput(st: RunState, key: Key): void {
   if ((st.remaining.get(key) ?? 0) === 0 && st.cache.has(key)) {
-    st.held -= valueBytes(st.cache.get(key));
+    const v = st.cache.get(key);
+    st.held -= valueBytes(v);
     st.cache.delete(key);
+    noteReleased(v);
   }
 }
 
@@ -407,8 +410,10 @@ export function finishTask(p: Plan, st: RunState, key: Key, value: unknown): voi
     const r = (st.remaining.get(d) ?? 1) - 1;
     st.remaining.set(d, r);
     if (r === 0) {
-      st.held -= valueBytes(st.cache.get(d));
+      const v = st.cache.get(d);
+      st.held -= valueBytes(v);
       st.cache.delete(d);
+      noteReleased(v);
     }
   }
 }

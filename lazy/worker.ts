@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import "./index";
 import { getKernel, isThenable } from "./graph";
 import { setSharedAllocation } from "./dtype";
+import { noteReleased } from "./memory";
 
 setSharedAllocation(true);
 
@@ -31,6 +32,9 @@ parentPort?.on("message", async (m: Request) => {
     let value = getKernel(m.op)(m.inputs, m.params as never, undefined);
     if (isThenable(value)) value = await value;
     parentPort?.postMessage({ id: m.id, ok: true, value });
+    // this thread is done with the inputs and its copy of the result's handle
+    for (const x of m.inputs) noteReleased(x);
+    noteReleased(value);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     parentPort?.postMessage({ id: m.id, ok: false, error: { name: err.name, message: err.message, stack: err.stack } });
