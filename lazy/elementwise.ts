@@ -448,7 +448,7 @@ for (let k = 0; k < n; k++) { out[k] = ${codeOf(e, read)}; }`;
     lines.push(`const nL = shape[${L}];`);
     for (let a = 0; a < L; a++) {
       lines.push(`for (let i${a} = 0, n${a} = shape[${a}]; i${a} < n${a}; i${a}++) {`);
-      for (let i = 0; i < nInputs; i++) lines.push(`const p${i}_${a + 1} = p${i}_${a};`);
+      for (let i = 0; i < nInputs; i++) lines.push(`let p${i}_${a + 1} = p${i}_${a};`);
       if (a < L - 1) lines.push("{");
     }
     const read = (i: number) => (mode[i] === "u" ? `in${i}[p${i}_${L} + j]` : mode[i] === "z" ? `in${i}[p${i}_${L}]` : `in${i}[p${i}_${L} + j * s${i}_${L}]`);

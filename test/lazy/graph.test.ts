@@ -277,3 +277,24 @@ test("many blocks: a 1-D array of 160,000 blocks (past the argument-spread limit
   assert.equal(r.get(), (160_000 * 159_999) / 2);
   assert.equal((await x.compute({ scheduler: "sync" })).get(123_456), 123_456);
 });
+
+test("elementwise loops over blocks that stay 3-D and 4-D after collapsing axes (strided, broadcast)", () => {
+  const n = [3, 4, 5, 6];
+  const data = Float64Array.from({ length: 360 }, (_, i) => i);
+  const x = lazy.fromArray({ data, shape: n, stride: [120, 30, 6, 1], offset: 0 }, { chunks: [2, 3, 5, 4] });
+  const xt = x.transpose([3, 1, 0, 2]); // [6, 4, 3, 5]: no axes merge
+  const row = lazy.fromArray(Float64Array.from({ length: 5 }, (_, i) => 1000 * i), { chunks: [2] });
+  const col = lazy.fromArray({ data: Float64Array.from({ length: 4 }, (_, i) => 0.5 * i), shape: [4, 1, 1], stride: [1, 1, 1], offset: 0 });
+  const y = xt.mul(2).add(row).sub(col).computeSync();
+  for (const [a, b, c, d] of [
+    [0, 0, 0, 0],
+    [5, 3, 2, 4],
+    [1, 2, 1, 3],
+    [4, 0, 2, 1],
+  ]) {
+    const want = 2 * data[c * 120 + b * 30 + d * 6 + a] + 1000 * d - 0.5 * b;
+    assert.equal(y.get(a, b, c, d), want, `[${a}, ${b}, ${c}, ${d}]`);
+  }
+  const z = x.transpose([2, 0, 1, 3]).add(1).computeSync(); // 4-D, last axis contiguous
+  assert.equal(z.get(4, 2, 3, 5), data[2 * 120 + 3 * 30 + 4 * 6 + 5] + 1);
+});
