@@ -15,6 +15,12 @@ export const GC_RELEASE_BYTES = 128 * 1024 * 1024;
 
 let gcFn: (() => void) | null | undefined;
 let released = 0;
+let forced = 0;
+
+/** Collections forced on this thread so far (for tests). */
+export function forcedCollections(): number {
+  return forced;
+}
 
 function collector(): (() => void) | null {
   if (gcFn === undefined) {
@@ -29,10 +35,20 @@ function collector(): (() => void) | null {
   return gcFn;
 }
 
-/** Bytes of the SharedArrayBuffer-backed blocks inside a task value (a block or a partial result). */
+/**
+ * Bytes of the SharedArrayBuffers a task value (a block or a partial result) owns. A view into a
+ * larger buffer (a slice of an in-memory source) counts 0: letting it go frees nothing.
+ */
 export function sharedBytes(v: unknown): number {
-  if (isBlock(v)) return v.data.buffer instanceof SharedArrayBuffer ? v.data.byteLength : 0;
-  if (ArrayBuffer.isView(v)) return v.buffer instanceof SharedArrayBuffer ? v.byteLength : 0;
+  if (isBlock(v)) {
+    // a block made by view() keeps its source's whole array as `data`: count it only if it spans it
+    const span = v.data.BYTES_PER_ELEMENT * v.shape.reduce((a, b) => a * b, 1);
+    return span === v.data.byteLength ? sharedBytes(v.data) : 0;
+  }
+  if (ArrayBuffer.isView(v)) {
+    const b = v.buffer;
+    return b instanceof SharedArrayBuffer && v.byteOffset === 0 && v.byteLength === b.byteLength ? b.byteLength : 0;
+  }
   if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     let n = 0;
     for (const x of Object.values(v as Record<string, unknown>)) if (x !== null && typeof x === "object") n += sharedBytes(x);
@@ -48,6 +64,7 @@ export function noteReleased(v: unknown): void {
   released += n;
   if (released >= GC_RELEASE_BYTES) {
     released = 0;
+    forced++;
     collector()?.();
   }
 }
