@@ -73,6 +73,16 @@ export function product(xs: readonly number[]): number {
   return p;
 }
 
+/** Whether two chunkings of one axis (or two shapes) are the same, NaN equal to NaN. */
+export function sameAxisChunks(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
+}
+
+/** Whether two chunkings of an array are the same, NaN equal to NaN. */
+export function sameChunks(a: Chunks, b: Chunks): boolean {
+  return a.length === b.length && a.every((c, i) => sameAxisChunks(c, b[i]));
+}
+
 /** Sizes of blocks of `size` along an axis of length `dim`, the last ragged. */
 export function blockSizes(dim: number, size: number): number[] {
   if (dim === 0) return [0];

@@ -2,7 +2,7 @@
  * Elementwise operations on LazyArrays: numpy broadcasting, chunk unification, and one
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
-import { Chunks, UnknownChunksError, cumulative } from "./chunks";
+import { Chunks, UnknownChunksError, cumulative, sameAxisChunks } from "./chunks";
 import { DType, checkDType, resultType, ufuncLoopType } from "./dtype";
 import {
   BinaryOp,
@@ -42,9 +42,6 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   return out;
 }
 
-function sameChunks(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
-}
 
 /** The common refinement of several chunkings of one axis (every boundary of each). */
 export function commonChunks(list: readonly (readonly number[])[]): number[] {
@@ -75,7 +72,7 @@ export function unifyChunks(arrays: readonly LazyArray[], shape: readonly number
       continue;
     }
     const first = arrays[spanning[0].i].chunks[spanning[0].ax];
-    if (spanning.every(({ i, ax }) => sameChunks(arrays[i].chunks[ax], first))) {
+    if (spanning.every(({ i, ax }) => sameAxisChunks(arrays[i].chunks[ax], first))) {
       chunks.push(first.slice());
       continue;
     }

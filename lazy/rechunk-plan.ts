@@ -17,17 +17,11 @@
  * Steps repeat until the estimate is small enough or nothing changes. The functions below follow
  * dask's choices (including its rounding) so plans match dask's.
  */
-import { Chunks, product } from "./chunks";
+import { Chunks, product, sameAxisChunks, sameChunks } from "./chunks";
 
 type Axis = readonly number[];
 
-function sameAxis(a: Axis, b: Axis): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
-function sameChunks(a: Chunks, b: Chunks): boolean {
-  return a.length === b.length && a.every((c, i) => sameAxis(c, b[i]));
-}
 
 /** Integer floor division of non-negative integers, exact where the float quotient would round up. */
 function intDiv(a: number, b: number): number {
@@ -62,7 +56,7 @@ export function estimateGraphSize(oldChunks: Chunks, newChunks: Chunks): number 
   for (let a = 0; a < oldChunks.length; a++) {
     const o = oldChunks[a];
     const c = newChunks[a];
-    n *= sameAxis(o, c) ? o.length : o.length + c.length - 1;
+    n *= sameAxisChunks(o, c) ? o.length : o.length + c.length - 1;
   }
   return n;
 }

@@ -6,32 +6,14 @@
  * dask). Blocks that come whole from one input block are views, never copies.
  */
 import { Block, copyInto, emptyBlock, reshapeView, view } from "./block";
-import {
-  Chunks,
-  ChunksSpec,
-  AxisChunkSpec,
-  UnknownChunksError,
-  cumulative,
-  hasUnknown,
-  normalizeAxes,
-  normalizeAxis,
-  normalizeChunks,
-  product,
-  expandTuple,
-} from "./chunks";
+import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks } from "./chunks";
 import { DType, promoteTypes } from "./dtype";
 import { Layer, registerKernel } from "./graph";
 import { LazyArray, RechunkOptions } from "./array";
 import { commonChunks } from "./ops";
 import { planRechunk } from "./rechunk-plan";
 
-function sameAxis(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
-}
 
-function sameChunks(a: Chunks, b: Chunks): boolean {
-  return a.length === b.length && a.every((c, i) => sameAxis(c, b[i]));
-}
 
 function fmtShape(s: readonly number[]): string {
   return `[${s.map((x) => (Number.isNaN(x) ? "NaN" : String(x))).join(", ")}]`;
@@ -167,7 +149,7 @@ function rechunkStep(x: LazyArray, chunks: number[][]): LazyArray {
     });
     return new LazyArray(layer);
   }
-  const same = chunks.map((c, a) => sameAxis(c, x.chunks[a]));
+  const same = chunks.map((c, a) => sameAxisChunks(c, x.chunks[a]));
   const oldOff = x.chunks.map((c) => cumulative(c));
   const newOff = chunks.map((c) => cumulative(c));
   /** Old blocks intersecting new block i along axis a, with the piece of each: [block, start, length]. */
@@ -237,7 +219,7 @@ export function rechunk(x: LazyArray, chunks: ChunksSpec, opts: RechunkOptions):
   if (sameChunks(target, x.chunks)) return x;
   for (let a = 0; a < x.ndim; a++) {
     const unknown = x.chunks[a].some(Number.isNaN) || target[a].some(Number.isNaN);
-    if (unknown && !sameAxis(x.chunks[a], target[a])) throw new UnknownChunksError("rechunk");
+    if (unknown && !sameAxisChunks(x.chunks[a], target[a])) throw new UnknownChunksError("rechunk");
   }
   const steps = planRechunk(x.chunks, target, x.itemsize, { threshold: opts.threshold, blockSizeLimit });
   let y = x;
@@ -379,7 +361,7 @@ export function reshape(x: LazyArray, shape: readonly number[]): LazyArray {
       `reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (${x.size} elements) into shape ${fmtShape(out)} (${product(out)} elements); the sizes must match`,
     );
   }
-  if (sameAxis(out, x.shape)) return x;
+  if (sameAxisChunks(out, x.shape)) return x;
   if (x.npartitions === 1 || x.size === 0) {
     const chunks = out.map((d) => [d]);
     const src = x.layer.key(new Array<number>(x.ndim).fill(0));
@@ -499,7 +481,7 @@ function unifyOffAxis(arrays: readonly LazyArray[], skip: number, what: string):
       continue;
     }
     const lists = arrays.map((x) => x.chunks[a]);
-    if (lists.every((c) => sameAxis(c, lists[0]))) target.push(lists[0].slice());
+    if (lists.every((c) => sameAxisChunks(c, lists[0]))) target.push(lists[0].slice());
     else {
       if (lists.some((c) => c.some(Number.isNaN))) throw new UnknownChunksError(what);
       target.push(commonChunks(lists));
@@ -585,7 +567,7 @@ export function stack(arrays: readonly LazyArray[], axis = 0): LazyArray {
   const s0 = arrays[0].shape;
   arrays.forEach((x, i) => {
     if (x.shape.some(Number.isNaN)) throw new UnknownChunksError("stack");
-    if (!sameAxis(x.shape, s0)) {
+    if (!sameAxisChunks(x.shape, s0)) {
       throw new RangeError(`stack: all arrays must have the same shape, but array 0 has shape ${fmtShape(s0)} and array ${i} has ${fmtShape(x.shape)}`);
     }
   });

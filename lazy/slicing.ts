@@ -13,7 +13,8 @@
  * (dask's reshape_rechunk/expand_tuple), so the block counts match dask's.
  */
 import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
-import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product } from "./chunks";
+import { commonChunks } from "./ops";
+import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks } from "./chunks";
 import { DType, allocate } from "./dtype";
 import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "./graph";
 import { LazyArray, Index, Slice } from "./array";
@@ -424,9 +425,6 @@ registerKernel<KnownParams>("slicing.known", (inputs, p) => {
 // ------------------------------------------------------------------------------------------------
 // getitem
 
-function sameChunks(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i] || (Number.isNaN(x) && Number.isNaN(b[i])));
-}
 
 function fmtShape(s: readonly number[]): string {
   return `[${s.map((v) => (Number.isNaN(v) ? "NaN" : String(v))).join(", ")}]`;
@@ -536,13 +534,6 @@ function getWithMask(x: LazyArray, items: readonly Item[]): LazyArray {
 }
 
 
-function commonRefinement(a: readonly number[], b: readonly number[]): number[] {
-  const bounds = new Set<number>([...cumulative(a), ...cumulative(b)]);
-  const sorted = Array.from(bounds).sort((u, v) => u - v);
-  const out: number[] = [];
-  for (let i = 1; i < sorted.length; i++) out.push(sorted[i] - sorted[i - 1]);
-  return out.length ? out : [0];
-}
 
 /** Where rows [r0, r0 + n) of an axis chunked as `c` live: block and local start. */
 function locate(c: readonly number[], r0: number): { block: number; start: number } {
@@ -569,7 +560,7 @@ function applyMask(x: LazyArray, m: LazyArray, p: number): LazyArray {
   for (let j = 0; j < k; j++) {
     const cx = x.chunks[p + j];
     const cm = m.chunks[j];
-    if ((cx.some(Number.isNaN) || cm.some(Number.isNaN)) && !sameChunks(cx, cm)) {
+    if ((cx.some(Number.isNaN) || cm.some(Number.isNaN)) && !sameAxisChunks(cx, cm)) {
       throw new UnknownChunksError(`get with a boolean mask whose chunks differ from the array's along axis ${p + j}`);
     }
   }
@@ -582,12 +573,12 @@ function applyMask(x: LazyArray, m: LazyArray, p: number): LazyArray {
   let rows: { xb: number; xs: number; mb: number; ms: number; n: number }[];
   const fx = known && k > 1 ? product(gx) : 1;
   const fm = known && k > 1 ? product(gm) : 1;
-  if (fx === 1 && fm === 1 && sameChunks(cx0, cm0)) {
+  if (fx === 1 && fm === 1 && sameAxisChunks(cx0, cm0)) {
     rows = cx0.map((_, i) => ({ xb: i, xs: 0, mb: i, ms: 0, n: -1 }));
   } else {
     const ex = expandTuple(cx0, fx);
     const em = expandTuple(cm0, fm);
-    const common = sameChunks(ex, em) ? ex : commonRefinement(ex, em);
+    const common = sameAxisChunks(ex, em) ? ex : commonChunks([ex, em]);
     const offs = cumulative(common);
     rows = common.map((n, i) => {
       const lx = locate(cx0, offs[i]);

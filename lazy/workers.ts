@@ -299,21 +299,10 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
           }
           if (isThenable(w)) {
             // a pending write counts as running: it holds back new tasks (backpressure)
-            running++;
-            Promise.resolve(w).then(
-              () => {
-                running--;
-                releaseOutput(st, key);
-                if (failed) return pump();
-                finishOne(key);
-                if (done === total) resolve();
-                else pump();
-              },
-              (e) => {
-                running--;
-                fail(e);
-              },
-            );
+            track(w, () => {
+              releaseOutput(st, key);
+              finishOne(key);
+            });
             return;
           }
           releaseOutput(st, key);
@@ -332,6 +321,22 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
       const fail = (e: unknown) => {
         if (!failed) failed = e instanceof Error ? e : new Error(String(e));
         if (running === 0) reject(failed);
+      };
+      /** Count `pr` as running until it settles, then hand its value on and keep going. */
+      const track = (pr: PromiseLike<unknown>, then: (v: unknown) => void) => {
+        running++;
+        Promise.resolve(pr).then(
+          (v) => {
+            running--;
+            if (!failed) then(v);
+            if (done === total && !failed) resolve();
+            else pump();
+          },
+          (e) => {
+            running--;
+            fail(e);
+          },
+        );
       };
       const pump = (): void => {
         if (failed) {
@@ -358,20 +363,8 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
             }
             if (isThenable(v)) {
               // an asynchronous main-thread task (a storage read) counts as running until it settles
-              running++;
               const k: Key = key;
-              Promise.resolve(v).then(
-                (r) => {
-                  running--;
-                  if (!failed) complete(k, r);
-                  if (done === total && !failed) resolve();
-                  else pump();
-                },
-                (e) => {
-                  running--;
-                  fail(e);
-                },
-              );
+              track(v, (r) => complete(k, r));
               continue;
             }
             complete(key, v);
@@ -382,7 +375,6 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
             (t.deps.length ? inner : roots).push(key);
             break;
           }
-          running++;
           const k: Key = key;
           const inputs = t.deps.map((d) => {
             const v = st.cache.get(d);
@@ -390,18 +382,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
             if (sv !== v) st.cache.set(d, sv); // share once, even if several tasks read it
             return sv;
           });
-          pool.run(t.op, t.params, inputs, opts.signal).then(
-            (v) => {
-              running--;
-              if (!failed) complete(k, v);
-              if (done === total && !failed) resolve();
-              else pump();
-            },
-            (e) => {
-              running--;
-              fail(e);
-            },
-          );
+          track(pool.run(t.op, t.params, inputs, opts.signal), (v) => complete(k, v));
         }
         if (done === total && running === 0) resolve();
       };

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { blockIndices } from "../../lazy/chunks";
 import ndarray = require("ndarray");
 import { BlockInfo, DType, NDArray, fromArray, mapBlocks } from "../../lazy";
 import { executeSync, plan } from "../../lazy/graph";
@@ -30,19 +31,8 @@ const fx = loadFixture<MBFixture>("overlap").mapBlocks;
 const plain = (c: readonly (readonly number[])[]) => c.map((a) => a.slice());
 const input = (c: MBCase) => fromArray(fromFixture(c.input), { chunks: c.chunks });
 
-/** Every multi-index of `shape`, C order. */
-function* indices(shape: readonly number[]): Generator<number[]> {
-  const n = shape.reduce((a, b) => a * b, 1);
-  for (let k = 0; k < n; k++) {
-    const idx = new Array<number>(shape.length);
-    let r = k;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      idx[a] = r % shape[a];
-      r = Math.floor(r / shape[a]);
-    }
-    yield idx;
-  }
-}
+/** Every multi-index of `shape`, C order (the engine's block-grid walk serves any shape). */
+const indices = blockIndices;
 
 /** A new float64 ndarray of `shape` with out[idx] = f(idx). */
 function build(shape: readonly number[], f: (idx: number[]) => number): NDArray {

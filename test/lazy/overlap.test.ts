@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import { blockIndices } from "../../lazy/chunks";
 import ndarray = require("ndarray");
 import { Boundary, BlockInfo, DType, LazyArray, NDArray, UnknownChunksError, fromArray } from "../../lazy";
 import { Layer, executeSync, plan } from "../../lazy/graph";
@@ -22,19 +23,8 @@ interface OverlapCase {
 
 const fx = loadFixture<{ overlap: OverlapCase[] }>("overlap");
 
-/** Every multi-index of `shape`, C order. */
-function* indices(shape: readonly number[]): Generator<number[]> {
-  const n = shape.reduce((a, b) => a * b, 1);
-  for (let k = 0; k < n; k++) {
-    const idx = new Array<number>(shape.length);
-    let r = k;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      idx[a] = r % shape[a];
-      r = Math.floor(r / shape[a]);
-    }
-    yield idx;
-  }
-}
+/** Every multi-index of `shape`, C order (the engine's block-grid walk serves any shape). */
+const indices = blockIndices;
 
 /** Mean over the window cells (radius per axis) that lie inside the block: float64. */
 function meanFilter(b: NDArray, radius: readonly number[]): NDArray {
