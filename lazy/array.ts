@@ -150,12 +150,13 @@ export interface GraphSummary {
   layers: LayerSummary[];
   /** Tasks if every layer were materialised in full. */
   tasksFull: number;
-  /** Tasks after culling and fusion, for computing the whole array (null when too big to count). */
+  /** Tasks after culling and fusion, for computing the whole array (null above 20,000 tasks: counting plans the graph). */
   tasksOptimized: number | null;
   unknownChunks: boolean;
 }
 
-const SUMMARY_COUNT_LIMIT = 200_000;
+/** Graphs up to this many tasks are planned to count their optimised tasks (about 6 us a task). */
+const SUMMARY_COUNT_LIMIT = 20_000;
 
 export class LazyArray {
   readonly layer: Layer;

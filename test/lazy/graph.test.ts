@@ -298,3 +298,14 @@ test("elementwise loops over blocks that stay 3-D and 4-D after collapsing axes 
   const z = x.transpose([2, 0, 1, 3]).add(1).computeSync(); // 4-D, last axis contiguous
   assert.equal(z.get(4, 2, 3, 5), data[2 * 120 + 3 * 30 + 4 * 6 + 5] + 1);
 });
+
+test("summary stays cheap: graphs past 20,000 tasks are not planned to count optimised tasks", () => {
+  const small = lazy.zeros([3000, 16], { chunks: [1, 16] }).mul(2).add(1); // 9,000 tasks
+  assert.equal(small.summary().tasksOptimized, 6000);
+  const big = lazy.zeros([10000, 16], { chunks: [1, 16] }).mul(2).add(1).sum({ axis: 1 }); // 50,000 tasks
+  const t0 = Date.now();
+  const s = big.summary();
+  assert.equal(s.tasksFull, 50000);
+  assert.equal(s.tasksOptimized, null);
+  assert.ok(Date.now() - t0 < 200, `${Date.now() - t0} ms`);
+});
