@@ -139,15 +139,17 @@ test("summary: layers, task counts before and after optimisation, bytes", () => 
   assert.equal(String(y), "lazy.array<add, shape=[16384], dtype=float32, chunksize=[32], blocks=512>");
 });
 
-test("layers are symbolic: a graph of a million blocks is built without materialising tasks", () => {
-  const x = lazy.zeros([1000, 1000], { chunks: [1, 1] });
-  const t0 = Date.now();
+test("layers are symbolic: a graph of 10^12 blocks is built, summarised and culled without materialising tasks", () => {
+  // were any step O(blocks), this could not finish (or fit in memory)
+  const x = lazy.zeros([1_000_000, 1_000_000], { chunks: [1, 1] });
   const y = x.mul(2).add(3).sqrt();
-  assert.equal(y.npartitions, 1_000_000);
-  assert.ok(Date.now() - t0 < 500, "graph build is O(layers), not O(blocks)");
-  const p = plan([y.layer], [y.layer.key([999, 999])]);
+  assert.equal(y.npartitions, 1e12);
+  const p = plan([y.layer], [y.layer.key([999_999, 999_999])]);
   assert.equal(p.tasksCulled, 4);
-  assert.equal(y.summary().tasksOptimized, null, "too big to count: reported as null");
+  const s = y.summary();
+  assert.equal(s.tasksFull, 4e12);
+  assert.equal(s.tasksOptimized, null, "too big to count: reported as null");
+  assert.equal((executeSync(p).get(y.layer.key([999_999, 999_999])) as lazy.Block).data[0], Math.sqrt(3));
 });
 
 test("the package loads through CommonJS require from another directory", () => {
@@ -303,9 +305,7 @@ test("summary stays cheap: graphs past 20,000 tasks are not planned to count opt
   const small = lazy.zeros([3000, 16], { chunks: [1, 16] }).mul(2).add(1); // 9,000 tasks
   assert.equal(small.summary().tasksOptimized, 6000);
   const big = lazy.zeros([10000, 16], { chunks: [1, 16] }).mul(2).add(1).sum({ axis: 1 }); // 50,000 tasks
-  const t0 = Date.now();
   const s = big.summary();
   assert.equal(s.tasksFull, 50000);
   assert.equal(s.tasksOptimized, null);
-  assert.ok(Date.now() - t0 < 200, `${Date.now() - t0} ms`);
 });
