@@ -9,6 +9,7 @@ import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, p
 import { executeThreads } from "./workers";
 import * as ops from "./ops";
 import * as reduction from "./reduction";
+import * as nanred from "./nanreduction";
 import * as slicing from "./slicing";
 import * as rechunkMod from "./rechunk";
 import * as blockwise from "./blockwise";
@@ -371,6 +372,42 @@ export class LazyArray {
   }
   all(opts?: ReduceOptions): LazyArray {
     return reduction.reduce(this, "all", opts ?? {});
+  }
+  /** numpy.nansum: NaN counts as 0. */
+  nansum(opts?: ReduceOptions): LazyArray {
+    return nanred.nanReduce(this, "nansum", opts ?? {});
+  }
+  /** numpy.nanprod: NaN counts as 1. */
+  nanprod(opts?: ReduceOptions): LazyArray {
+    return nanred.nanReduce(this, "nanprod", opts ?? {});
+  }
+  /** numpy.nanmean: the mean of the non-NaN values (NaN for an all-NaN slice). */
+  nanmean(opts?: ReduceOptions): LazyArray {
+    return nanred.nanReduce(this, "nanmean", opts ?? {});
+  }
+  /** numpy.nanmin (NaN for an all-NaN slice). */
+  nanmin(opts?: ReduceOptions): LazyArray {
+    return nanred.nanReduce(this, "nanmin", opts ?? {});
+  }
+  /** numpy.nanmax (NaN for an all-NaN slice). */
+  nanmax(opts?: ReduceOptions): LazyArray {
+    return nanred.nanReduce(this, "nanmax", opts ?? {});
+  }
+  /** numpy.nanvar (two passes over the data: mean, then squared deviations). */
+  nanvar(opts?: VarOptions): LazyArray {
+    return nanred.nanReduce(this, "nanvar", opts ?? {});
+  }
+  /** numpy.nanstd. */
+  nanstd(opts?: VarOptions): LazyArray {
+    return nanred.nanReduce(this, "nanstd", opts ?? {});
+  }
+  /** numpy.nanargmax: an all-NaN slice is an error when computed, as numpy. */
+  nanargmax(opts?: ArgReduceOptions): LazyArray {
+    return nanred.nanArgReduce(this, "nanargmax", opts ?? {});
+  }
+  /** numpy.nanargmin. */
+  nanargmin(opts?: ArgReduceOptions): LazyArray {
+    return nanred.nanArgReduce(this, "nanargmin", opts ?? {});
   }
   argmax(opts?: ArgReduceOptions): LazyArray {
     return reduction.argReduce(this, "argmax", opts ?? {});
