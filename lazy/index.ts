@@ -39,7 +39,21 @@ export {
   type NormalizeOptions,
 } from "./chunks";
 export { DTYPES, promoteTypes, resultType, type DType, type TypedArray } from "./dtype";
-export { AbortError, registerKernel, registerKernelModule, type ComputeOptions, type ComputeProgress, type ComputeStats } from "./graph";
+export {
+  AbortError,
+  Layer,
+  registerKernel,
+  registerKernelModule,
+  type ComputeOptions,
+  type ComputeProgress,
+  type ComputeStats,
+  type Key,
+  type LayerInit,
+  type LayerKind,
+  type Task,
+  type TaskLocal,
+} from "./graph";
+export { closePool } from "./workers";
 export { toNested, toFlat, type NDArray, type Block } from "./block";
 
 /** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */
