@@ -50,9 +50,10 @@ export interface Slice {
 
 /**
  * One index of `get`: an integer, a Slice (or "start:stop:step" string such as ":" or "::-1"),
- * `null` for a new axis, "..." for the remaining axes, or a boolean LazyArray mask.
+ * `null` for a new axis, "..." for the remaining axes, a boolean LazyArray mask, or a list of
+ * integers (fancy indexing along that axis; one list per get).
  */
-export type Index = number | Slice | string | null | LazyArray;
+export type Index = number | Slice | string | null | LazyArray | readonly number[];
 
 export interface RechunkOptions {
   /** Graph-size threshold of dask's planner (default 4). */

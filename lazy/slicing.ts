@@ -15,7 +15,7 @@
 import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
 import { commonChunks } from "./ops";
 import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks } from "./chunks";
-import { DType, allocate } from "./dtype";
+import { DType, allocate, dtypeOfTypedArray } from "./dtype";
 import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "./graph";
 import { LazyArray, Index, Slice } from "./array";
 
@@ -34,7 +34,8 @@ type Item =
   | { kind: "slice"; value: PySlice }
   | { kind: "newaxis" }
   | { kind: "ellipsis" }
-  | { kind: "mask"; value: LazyArray };
+  | { kind: "mask"; value: LazyArray }
+  | { kind: "list"; value: number[] };
 
 const COLON: PySlice = { start: null, stop: null, step: null };
 
@@ -87,6 +88,12 @@ function parseItem(ix: Index, pos: number): Item {
     return { kind: "slice", value: checkStep(parseSliceString(ix, pos), pos) };
   }
   if (ix instanceof LazyArray) return { kind: "mask", value: ix };
+  if (Array.isArray(ix)) {
+    if (!ix.every((v) => typeof v === "number" && Number.isInteger(v))) {
+      throw new TypeError(`get: index ${pos}: a list index must hold integers only (got [${ix.slice(0, 5).join(", ")}${ix.length > 5 ? ", ..." : ""}])`);
+    }
+    return { kind: "list", value: ix.slice() };
+  }
   if (typeof ix === "object" && !Array.isArray(ix)) {
     const s = ix as Slice;
     const extra = Object.keys(s).filter((k) => k !== "start" && k !== "stop" && k !== "step");
@@ -99,7 +106,7 @@ function parseItem(ix: Index, pos: number): Item {
   }
   throw new TypeError(
     `get: index ${pos}: unsupported index ${describeIndex(ix)}; use an integer, a slice (slice(1, 5), "1:5", "::-1"), ` +
-      `null for a new axis, "..." for the remaining axes, or a boolean LazyArray mask`,
+      `null for a new axis, "..." for the remaining axes, a list of integers, or a boolean LazyArray mask`,
   );
 }
 
@@ -435,7 +442,7 @@ export function getitem(x: LazyArray, index: readonly Index[]): LazyArray {
   const items = index.map((ix, pos) => parseItem(ix, pos));
   const ellipses = items.filter((it) => it.kind === "ellipsis").length;
   if (ellipses > 1) throw new RangeError(`get: an index can only have a single ellipsis ("..."), got ${ellipses}`);
-  const consumed = items.reduce((n, it) => n + (it.kind === "int" || it.kind === "slice" ? 1 : it.kind === "mask" ? it.value.ndim : 0), 0);
+  const consumed = items.reduce((n, it) => n + (it.kind === "int" || it.kind === "slice" || it.kind === "list" ? 1 : it.kind === "mask" ? it.value.ndim : 0), 0);
   if (consumed > x.ndim) {
     throw new RangeError(
       `get: too many indices for an array of shape ${fmtShape(x.shape)}: it has ${x.ndim} dimension(s) but ${consumed} were indexed`,
@@ -452,8 +459,107 @@ export function getitem(x: LazyArray, index: readonly Index[]): LazyArray {
 
   const masks = full.filter((it) => it.kind === "mask");
   if (masks.length > 1) throw new TypeError("get: only one boolean mask per get is supported; apply the masks one after the other");
+  const lists = full.filter((it) => it.kind === "list").length;
+  if (lists > 0) {
+    if (masks.length) throw new TypeError("get: a boolean mask and a list index in one get are not supported; apply them one after the other");
+    return getWithList(x, full);
+  }
   if (masks.length === 1) return getWithMask(x, full);
   return basicGetitem(x, full);
+}
+
+// ------------------------------------------------------------------------------------------------
+// integer-list (fancy) indexing along one axis: dask's take
+
+interface TakeParams {
+  axis: number;
+  /** Indices into the input block along `axis`. */
+  local: number[];
+}
+
+registerKernel<TakeParams>("slicing.take", (inputs, p) => {
+  const b = inputs[0] as Block;
+  const shape = b.shape.slice();
+  shape[p.axis] = p.local.length;
+  const out = emptyBlock(dtypeOf(b), shape);
+  const start = new Array<number>(shape.length).fill(0);
+  p.local.forEach((li, j) => {
+    start[p.axis] = j;
+    const one = b.shape.map((n, a) => (a === p.axis ? 1 : n));
+    copyInto(out, start, view(b, b.shape.map((_, a) => (a === p.axis ? li : 0)), one));
+  });
+  return out;
+});
+
+function dtypeOf(b: Block): DType {
+  return dtypeOfTypedArray(b.data);
+}
+
+/**
+ * One integer list (numpy's fancy indexing along one axis, e.g. `x.get(":", [3, 0, 7])`): basic
+ * indexing with that axis whole, then a take layer. Output chunks are dask's: one block per run of
+ * consecutive indices that fall in the same input block, in the order given.
+ */
+function getWithList(x: LazyArray, items: readonly Item[]): LazyArray {
+  if (items.filter((it) => it.kind === "list").length > 1) {
+    throw new TypeError("get: only one list index per get is supported (numpy pairs several lists point by point; use them one after the other for an outer selection)");
+  }
+  // numpy moves the selected axis to the front when integers are not next to the list: refuse that
+  const adv = items.flatMap((it, i) => (it.kind === "int" || it.kind === "list" ? [i] : []));
+  if (adv[adv.length - 1] - adv[0] + 1 !== adv.length) {
+    throw new TypeError("get: integer indices must be next to the list index (numpy would move the list's axis to the front); index in two steps");
+  }
+  const li = items.findIndex((it) => it.kind === "list");
+  const values = (items[li] as { kind: "list"; value: number[] }).value;
+  // the input axis the list indexes, and where that axis lands in the basic result
+  let inAxis = 0;
+  let outAxis = 0;
+  for (let i = 0; i < li; i++) {
+    const k = items[i].kind;
+    if (k === "newaxis") outAxis++;
+    else {
+      inAxis++;
+      if (k === "slice") outAxis++;
+    }
+  }
+  const dim = x.shape[inAxis];
+  const lengths = x.chunks[inAxis];
+  if (Number.isNaN(dim) || lengths.some(Number.isNaN)) throw new UnknownChunksError(`get: a list index along axis ${inAxis}`);
+  const idx = values.map((v) => {
+    if (v >= dim || v < -dim) throw new RangeError(`get: index ${v} is out of bounds for axis ${inAxis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
+    return v < 0 ? v + dim : v;
+  });
+  const y = basicGetitem(x, items.map((it, i) => (i === li ? ({ kind: "slice", value: COLON } as Item) : it)));
+  // runs of consecutive indices in the same input block
+  const bounds = cumulative(lengths);
+  const runs: { block: number; local: number[] }[] = [];
+  for (const g of idx) {
+    const b = bisectRight(bounds, g) - 1;
+    const last = runs[runs.length - 1];
+    if (last && last.block === b) last.local.push(g - bounds[b]);
+    else runs.push({ block: b, local: [g - bounds[b]] });
+  }
+  const chunks = y.chunks.map((c, a) => (a === outAxis ? (runs.length ? runs.map((r) => r.local.length) : [0]) : c.slice()));
+  const layer = new Layer({
+    kind: "getitem",
+    label: "take",
+    chunks,
+    dtype: x.dtype,
+    dependencies: [y.layer],
+    task: (bi, key) => {
+      if (runs.length === 0) {
+        // an empty list: one empty block
+        const src = bi.slice();
+        src[outAxis] = 0;
+        return { key, op: "slicing.take", params: { axis: outAxis, local: [] } satisfies TakeParams, deps: [y.layer.key(src)] };
+      }
+      const r = runs[bi[outAxis]];
+      const src = bi.slice();
+      src[outAxis] = r.block;
+      return { key, op: "slicing.take", params: { axis: outAxis, local: r.local } satisfies TakeParams, deps: [y.layer.key(src)] };
+    },
+  });
+  return new LazyArray(layer);
 }
 
 function basicGetitem(x: LazyArray, items: readonly Item[]): LazyArray {

@@ -245,7 +245,7 @@ test("errors name the problem", () => {
   assert.throws(() => x.get(slice(0, 5, 0)), /step cannot be zero/);
   assert.throws(() => x.get(1.5), /not an integer/);
   assert.throws(() => x.get({ start: 0.5 }), /slice start must be an integer/);
-  assert.throws(() => x.get([1, 2] as unknown as Index), /unsupported index a JS array/);
+  assert.throws(() => x.get(["a"] as unknown as Index), /a list index must hold integers only/);
   assert.throws(() => x.get(true as unknown as Index), /unsupported index true/);
 });
 
@@ -290,4 +290,33 @@ test("blocks(): selects over the block grid as dask's x.blocks[...] (chunks from
   const m = y.get(y.gt(3)).blocks(0);
   assert.ok(Number.isNaN(m.shape[0]), "works with unknown sizes");
   assert.deepEqual(toFlat(await m.compute()), [4, 5]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// integer-list (fancy) indexing along one axis (test/fixtures/make_take.py: numpy values, dask chunks)
+
+interface TakeCase {
+  input: FixtureArray;
+  chunks: (number | number[])[];
+  index: Index[];
+  expected: FixtureArray;
+  outChunks: number[][];
+}
+
+for (const [i, c] of loadFixture<{ cases: TakeCase[] }>("take").cases.entries()) {
+  test(`list index #${i}: ${JSON.stringify(c.index)} on [${c.input.shape}] chunks ${JSON.stringify(c.chunks)}`, async () => {
+    const x = fromArray(fromFixture(c.input), { chunks: c.chunks, dtype: c.input.dtype });
+    const y = x.get(...c.index);
+    assert.deepEqual(y.chunks.map((a) => a.slice()), c.outChunks, "chunks as dask");
+    assertArrayClose(await y.compute(), c.expected);
+  });
+}
+
+test("list index: errors name the problem", () => {
+  const x = fromArray(new Float64Array(60), { chunks: [10] }).reshape([6, 10]);
+  assert.throws(() => x.get([0, 6]), /index 6 is out of bounds for axis 0 with size 6/);
+  assert.throws(() => x.get([0, 1], [2, 3]), /only one list index per get/);
+  assert.throws(() => x.get([0, 1.5]), /must hold integers only/);
+  assert.throws(() => fromArray(new Float64Array(24)).reshape([2, 3, 4]).get(0, ":", [1, 2]), /integer indices must be next to the list index/);
+  assert.throws(() => x.get(x.gt(0)).get([0]), (e: Error) => e.name === "UnknownChunksError" && /computeChunkSizes/.test(e.message));
 });
