@@ -1,5 +1,6 @@
 /**
  * hyperspy-ts: HyperSpy's signal model in TypeScript on a dask-like lazy array engine.
- * `const hs = require("hyperspy-ts")`; `hs.lazy` is the engine.
+ * `const hs = require("hyperspy-ts")`: `hs.lazy` is the engine, `hs.signals` the signal classes.
  */
 export * as lazy from "./lazy";
+export * as signals from "./signals";

@@ -1,0 +1,11 @@
+/**
+ * HyperSpy's signal model: `hs.signals`. In progress (issue "Signals"): construction, axes,
+ * metadata, reprs, asLazy / compute, rechunk, getChunkSize, transpose / T and deepcopy are here.
+ */
+export { BaseSignal, Signal1D, Signal2D, LazySignal, LazySignal1D, LazySignal2D } from "./signal";
+export type { SignalData, SignalOptions, RechunkSignalOptions, TransposeOptions, AxesSelection } from "./signal";
+export { DataAxis, AxesManager } from "./axes";
+export type { AxisOptions, AxisDict } from "./axes";
+export { Metadata, defaultMetadata, createSignalMetadata } from "./metadata";
+export type { MetadataValue, MetadataDict, MetadataPath } from "./metadata";
+export { hyperspyChunks, SIGNAL_CHUNK_BYTES } from "./chunking";

@@ -1,0 +1,351 @@
+/**
+ * HyperSpy's signal classes: BaseSignal, Signal1D, Signal2D and their lazy twins. A signal is data
+ * (an in-memory scijs ndarray, or a LazyArray for the lazy classes) plus an AxesManager and
+ * metadata. Axes are kept navigation-first in the array, as HyperSpy keeps them; shapes are shown
+ * in HyperSpy's natural (x, y) order, the reverse of the array's.
+ *
+ * Laziness is decided by the class: the lazy classes hold a LazyArray (in-memory data given to them
+ * is wrapped with HyperSpy's chunk policy), the others hold an in-memory array. `asLazy()` and
+ * `compute()` move between them; `compute()` returns the computed signal (HyperSpy 1.7.3 returns
+ * None and changes the object's class in place, which JavaScript objects cannot do).
+ *
+ * This file is the first part of the signals issue: construction, axes, metadata, reprs, asLazy,
+ * compute, rechunk, getChunkSize, transpose / T and deepcopy. Indexing (inav/isig), arithmetic,
+ * reductions, map, iterateSignal and blockIterator are still to come.
+ */
+import { LazyArray } from "../lazy/array";
+import { NDArray, Block, toNDArray, contiguous, transposeView } from "../lazy/block";
+import { toBlock, fromArray } from "../lazy/creation";
+import { ChunksSpec, AxisChunkSpec } from "../lazy/chunks";
+import { DType, dtypeOfTypedArray } from "../lazy/dtype";
+import { ComputeOptions } from "../lazy/graph";
+import { AxesManager, AxisOptions, DataAxis } from "./axes";
+import { Metadata, MetadataValue, createSignalMetadata } from "./metadata";
+import { hyperspyChunks } from "./chunking";
+
+export type SignalData = NDArray | LazyArray;
+type MetadataInput = Metadata | { [k: string]: MetadataValue };
+
+export interface SignalOptions {
+  /** Axes in array order (HyperSpy's `axes` list of dicts); default: unnamed axes of scale 1. */
+  axes?: readonly (AxisOptions | DataAxis)[];
+  /** Metadata (merged into the defaults: General.title, Signal.signal_type). */
+  metadata?: MetadataInput;
+  originalMetadata?: MetadataInput;
+  /** dtype for nested JS arrays (default float64). */
+  dtype?: DType;
+  /** Lazy classes: chunks of the LazyArray made from in-memory data (default: HyperSpy's policy). */
+  chunks?: ChunksSpec;
+}
+
+export interface RechunkSignalOptions {
+  /** Change this signal's data (default true, as HyperSpy); false returns a new signal. */
+  inplace?: boolean;
+}
+
+/** What `transpose` accepts for each space: a count of trailing array axes, or axes by natural index, name or object. */
+export type AxesSelection = number | readonly (number | string | DataAxis)[];
+
+export interface TransposeOptions {
+  signalAxes?: AxesSelection;
+  navigationAxes?: AxesSelection;
+}
+
+type SignalClass = new (data: unknown, opts?: SignalOptions) => BaseSignal;
+
+function shapeOf(d: SignalData): number[] {
+  return d.shape.slice();
+}
+
+/** The class HyperSpy assigns for a signal dimension and laziness (`_assign_subclass`). */
+function classFor(lazy: boolean, signalDimension: number): SignalClass {
+  if (lazy) return signalDimension === 1 ? LazySignal1D : signalDimension === 2 ? LazySignal2D : LazySignal;
+  return signalDimension === 1 ? Signal1D : signalDimension === 2 ? Signal2D : BaseSignal;
+}
+
+function toMetadata(m: MetadataInput | undefined): Metadata {
+  const md = new Metadata();
+  if (m instanceof Metadata) md.addDictionary(m.asDictionary());
+  else if (m) md.addDictionary(m);
+  return md;
+}
+
+export class BaseSignal {
+  /** Trailing array axes that are signal axes by default: -1 for all (HyperSpy's _signal_dimension). */
+  static readonly defaultSignalDimension: number = -1;
+  /** Whether instances hold a LazyArray. */
+  static readonly lazy: boolean = false;
+
+  protected _data: SignalData;
+  readonly axesManager: AxesManager;
+  metadata: Metadata;
+  originalMetadata: Metadata;
+
+  constructor(data: unknown, opts: SignalOptions = {}) {
+    const cls = this.constructor as typeof BaseSignal;
+    const name = cls.name;
+    let d: SignalData;
+    if (data instanceof LazyArray) {
+      if (!cls.lazy) {
+        throw new TypeError(
+          `${name} holds in-memory data; for a LazyArray use the lazy class (new hs.signals.Lazy${name === "BaseSignal" ? "Signal" : name}(data)) or call .asLazy() on an in-memory signal`,
+        );
+      }
+      d = data.ndim === 0 ? data.reshape([1]) : data;
+    } else {
+      const { block } = toBlock(data, opts.dtype);
+      const b: Block = block.shape.length === 0 ? { data: block.data, shape: [1], stride: [1], offset: block.offset } : block;
+      d = toNDArray(b);
+    }
+    const shape = shapeOf(d);
+    const axes = opts.axes ?? defaultAxes(shape, cls.defaultSignalDimension, name);
+    if (axes.length !== shape.length || axes.some((a, i) => a.size !== shape[i])) {
+      throw new RangeError(
+        `${name}: the axes have sizes [${axes.map((a) => a.size).join(", ")}] (array order) but the data has shape [${shape.join(", ")}]; give one axis per data dimension, in array order`,
+      );
+    }
+    this.axesManager = new AxesManager(axes.map((a) => (a instanceof DataAxis ? a.copy() : new DataAxis(a))));
+    if (cls.lazy && !(d instanceof LazyArray)) {
+      const navAxes = this.axesManager.navigationIndicesInArray;
+      d = fromArray(d, { chunks: opts.chunks ?? hyperspyChunks(shape, navAxes, dtypeOfTypedArray((d as NDArray).data)) });
+    }
+    this._data = d;
+    // HyperSpy's metadata of a new signal (its defaults, then what was given), in HyperSpy's key order
+    this.metadata = createSignalMetadata(opts.metadata);
+    this.originalMetadata = toMetadata(opts.originalMetadata);
+  }
+
+  /** The data: a scijs ndarray, or a LazyArray for lazy signals. */
+  get data(): SignalData {
+    return this._data;
+  }
+
+  /**
+   * Replace the data. Its shape must match the axes (HyperSpy does not check, and shows stale
+   * dimensions until get_dimensions_from_data(); we refuse instead).
+   */
+  set data(v: SignalData) {
+    const lazy = (this.constructor as typeof BaseSignal).lazy;
+    if (lazy !== v instanceof LazyArray) {
+      throw new TypeError(`${this.constructor.name}.data must be ${lazy ? "a LazyArray" : "an in-memory ndarray"}; use asLazy() / compute() to change laziness`);
+    }
+    const want = this.axesManager.axes.map((a) => a.size);
+    const got = shapeOf(v);
+    if (got.length !== want.length || got.some((n, i) => n !== want[i])) {
+      throw new RangeError(`data of shape [${got.join(", ")}] does not match the axes [${want.join(", ")}] (array order); build a new signal for another shape`);
+    }
+    this._data = v;
+  }
+
+  get isLazy(): boolean {
+    return this._data instanceof LazyArray;
+  }
+
+  /** The data's dtype. */
+  get dtype(): DType {
+    return this._data instanceof LazyArray ? this._data.dtype : dtypeOfTypedArray(this._data.data);
+  }
+
+  get title(): string {
+    const t = this.metadata.getItem("General.title");
+    return typeof t === "string" ? t : t === undefined || t === null ? "" : String(t);
+  }
+
+  set title(t: string) {
+    this.metadata.setItem("General.title", t);
+  }
+
+  /** HyperSpy's repr: `<Signal1D, title: , dimensions: (3, 2|4)>`. */
+  toString(): string {
+    return `<${this.constructor.name}, title: ${this.title}, dimensions: ${this.axesManager.dimensionString()}>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** A new signal of the class HyperSpy would assign, with this signal's axes and metadata and `data`. */
+  protected withData(data: SignalData, axes?: readonly DataAxis[]): BaseSignal {
+    const am = axes ?? this.axesManager.axes;
+    // HyperSpy assigns the class from signal_dimension (a single signal axis of size 1 counts 0)
+    const sigDim = new AxesManager(am.map((a) => a.copy())).signalDimension;
+    const cls = classFor(data instanceof LazyArray, sigDim);
+    return new cls(data, { axes: am.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata });
+  }
+
+  /**
+   * A lazy signal over this one's data (HyperSpy's as_lazy). In-memory data is wrapped without a
+   * copy, chunked by HyperSpy's policy (signal axes whole, about 100 MiB chunks) or `chunks`.
+   */
+  asLazy(opts: { chunks?: ChunksSpec } = {}): BaseSignal {
+    const d = this._data;
+    const navAxes = this.axesManager.navigationIndicesInArray;
+    const data =
+      d instanceof LazyArray
+        ? opts.chunks !== undefined
+          ? d.rechunk(opts.chunks)
+          : d
+        : fromArray(d, { chunks: opts.chunks ?? hyperspyChunks(d.shape, navAxes, this.dtype) });
+    return this.withData(data);
+  }
+
+  /** The computed signal (an in-memory one is returned as it is). */
+  async compute(opts: ComputeOptions = {}): Promise<BaseSignal> {
+    if (!(this._data instanceof LazyArray)) return this;
+    return this.withData(await this._data.compute(opts));
+  }
+
+  /** compute() without worker threads, returning at once. */
+  computeSync(opts: ComputeOptions = {}): BaseSignal {
+    if (!(this._data instanceof LazyArray)) return this;
+    return this.withData(this._data.computeSync(opts));
+  }
+
+  private requireLazy(what: string): LazyArray {
+    if (!(this._data instanceof LazyArray)) throw new TypeError(`${what} is for lazy signals; call asLazy() first`);
+    return this._data;
+  }
+
+  /** Axes given by natural index, name or object, as array indices. */
+  private arrayIndices(sel: number | string | DataAxis | readonly (number | string | DataAxis)[]): number[] {
+    const list = Array.isArray(sel) ? sel : [sel];
+    return list.map((k: number | string | DataAxis) => this.axesManager.indexInArray(k instanceof DataAxis ? k : this.axesManager.get(k)));
+  }
+
+  /**
+   * Chunk sizes of the given axes (default: the navigation axes), each a list, in ARRAY order, as
+   * HyperSpy's get_chunk_size. Axes are given by natural index, name or object.
+   */
+  getChunkSize(axes?: number | string | DataAxis | readonly (number | string | DataAxis)[]): number[][] {
+    const d = this.requireLazy("getChunkSize");
+    const idx = axes === undefined ? this.axesManager.navigationIndicesInArray.slice() : this.arrayIndices(axes);
+    return idx.sort((a, b) => a - b).map((a) => d.chunks[a].slice());
+  }
+
+  /**
+   * HyperSpy's rechunk: `navChunks` then `sigChunks` (each one spec for all axes of that space, or a
+   * list per axis in array order): a size, -1 (whole axis), null (keep) or "auto". Default: navigation
+   * "auto", signal axes whole. In place by default, as HyperSpy.
+   */
+  rechunk(navChunks: AxisChunkSpec | readonly AxisChunkSpec[] = "auto", sigChunks: AxisChunkSpec | readonly AxisChunkSpec[] = -1, opts: RechunkSignalOptions = {}): BaseSignal {
+    const d = this.requireLazy("rechunk");
+    const nav = this.axesManager.navigationIndicesInArray.slice().sort((a, b) => a - b);
+    const sig = this.axesManager.signalIndicesInArray.slice().sort((a, b) => a - b);
+    const spread = (s: AxisChunkSpec | readonly AxisChunkSpec[], axes: number[], what: string): AxisChunkSpec[] => {
+      if (Array.isArray(s) && !(s.length > 0 && s.every((v) => typeof v === "number") && axes.length === 1 && s.length !== 1)) {
+        if (s.length !== axes.length) throw new RangeError(`rechunk: ${what} has ${s.length} entries for ${axes.length} ${what === "navChunks" ? "navigation" : "signal"} axes`);
+        return s.slice() as AxisChunkSpec[];
+      }
+      return axes.map(() => s as AxisChunkSpec);
+    };
+    const spec: AxisChunkSpec[] = new Array(d.ndim).fill(null);
+    spread(navChunks, nav, "navChunks").forEach((c, i) => (spec[nav[i]] = c));
+    spread(sigChunks, sig, "sigChunks").forEach((c, i) => (spec[sig[i]] = c));
+    const r = d.rechunk(spec);
+    if (opts.inplace ?? true) {
+      this._data = r;
+      return this;
+    }
+    return this.withData(r);
+  }
+
+  /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
+  deepcopy(): BaseSignal {
+    const d = this._data;
+    const data = d instanceof LazyArray ? d : toNDArray(copyBlock(d));
+    const cls = this.constructor as SignalClass;
+    return new cls(data, { axes: this.axesManager.axes.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata });
+  }
+
+  /** Navigation and signal spaces swapped (HyperSpy's `T`): the navigation axes, in order, become the signal axes. */
+  get T(): BaseSignal {
+    return this.transpose({ signalAxes: this.axesManager.navigationAxes });
+  }
+
+  /**
+   * HyperSpy's transpose: `signalAxes` / `navigationAxes` as a count of trailing / leading array
+   * axes, or a list of axes (natural index, name or DataAxis) whose order, x first, is the new order.
+   * The data is transposed (a view in memory; a lazy transpose) so that navigation comes first.
+   */
+  transpose(opts: TransposeOptions = {}): BaseSignal {
+    const am = this.axesManager;
+    const nd = am.axes.length;
+    let sigArray: number[];
+    const byCount = (n: number, what: string) => {
+      if (!Number.isInteger(n) || n < 0 || n > nd) throw new RangeError(`transpose: ${what} must be between 0 and ${nd}, got ${n}`);
+      return n;
+    };
+    const resolve = (sel: readonly (number | string | DataAxis)[]) => {
+      const idx = this.arrayIndices(sel);
+      if (new Set(idx).size !== idx.length) throw new RangeError("transpose: an axis is given twice");
+      return idx;
+    };
+    if (opts.signalAxes !== undefined) {
+      if (typeof opts.signalAxes === "number") {
+        const n = byCount(opts.signalAxes, "signalAxes");
+        // the last n array axes, natural order = reverse array order
+        sigArray = Array.from({ length: n }, (_, i) => nd - 1 - i);
+      } else sigArray = resolve(opts.signalAxes);
+    } else if (opts.navigationAxes !== undefined) {
+      let navArray: number[];
+      if (typeof opts.navigationAxes === "number") {
+        const n = byCount(opts.navigationAxes, "navigationAxes");
+        navArray = Array.from({ length: n }, (_, i) => n - 1 - i);
+      } else navArray = resolve(opts.navigationAxes);
+      sigArray = Array.from({ length: nd }, (_, a) => nd - 1 - a).filter((a) => !navArray.includes(a));
+    } else {
+      throw new TypeError("transpose: give signalAxes or navigationAxes (or use .T)");
+    }
+    // navigation: the remaining axes, natural order = reverse array order
+    const navArray = Array.from({ length: nd }, (_, a) => nd - 1 - a).filter((a) => !sigArray.includes(a));
+    // new array order: navigation axes (reverse of their natural order), then signal axes likewise
+    const perm = [...navArray.slice().reverse(), ...sigArray.slice().reverse()];
+    const axes = perm.map((a, i) => {
+      const ax = am.axes[a].copy();
+      ax.navigate = i < navArray.length;
+      return ax;
+    });
+    const d = this._data;
+    const data = d instanceof LazyArray ? d.transpose(perm) : toNDArray(transposeView(d, perm));
+    return this.withData(data, axes);
+  }
+}
+
+function copyBlock(b: Block): Block {
+  const c = contiguous(b);
+  if (c !== b) return c; // contiguous() already copied a strided view
+  const data = c.data.slice(c.offset, c.offset + c.shape.reduce((p, n) => p * n, 1));
+  return { data, shape: c.shape.slice(), stride: c.stride.slice(), offset: 0 };
+}
+
+/** HyperSpy's default axes for data of `shape` (array order): the last `sigDim` are signal axes (-1: all). */
+function defaultAxes(shape: readonly number[], sigDim: number, cls: string): AxisOptions[] {
+  const nd = shape.length;
+  const s = sigDim < 0 ? nd : sigDim;
+  if (s > nd) throw new RangeError(`${cls} needs data with at least ${s} dimension(s) (its signal dimension), got shape [${shape.join(", ")}]`);
+  return shape.map((size, a) => ({ size, navigate: a < nd - s }));
+}
+
+export class Signal1D extends BaseSignal {
+  static override readonly defaultSignalDimension: number = 1;
+}
+
+export class Signal2D extends BaseSignal {
+  static override readonly defaultSignalDimension: number = 2;
+}
+
+/** Lazy classes: `x instanceof LazySignal` holds for every lazy signal, as in HyperSpy. */
+export class LazySignal extends BaseSignal {
+  static override readonly lazy: boolean = true;
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return x instanceof BaseSignal && x.isLazy;
+  }
+}
+
+export class LazySignal1D extends Signal1D {
+  static override readonly lazy: boolean = true;
+}
+
+export class LazySignal2D extends Signal2D {
+  static override readonly lazy: boolean = true;
+}
