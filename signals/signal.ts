@@ -22,6 +22,9 @@ import { ComputeOptions } from "../lazy/graph";
 import { AxesManager, AxisOptions, DataAxis } from "./axes";
 import { Metadata, MetadataValue, createSignalMetadata } from "./metadata";
 import { hyperspyChunks } from "./chunking";
+import * as indexing from "./indexing";
+import * as arithmetic from "./arithmetic";
+import * as reductions from "./reductions";
 
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
@@ -164,8 +167,11 @@ export class BaseSignal {
     return this.toString();
   }
 
-  /** A new signal of the class HyperSpy would assign, with this signal's axes and metadata and `data`. */
-  protected withData(data: SignalData, axes?: readonly DataAxis[]): BaseSignal {
+  /**
+   * A new signal of the class HyperSpy would assign, with this signal's axes (or `axes`, array
+   * order) and metadata, over `data` (HyperSpy's _deepcopy_with_new_data). For operations.
+   */
+  withData(data: SignalData, axes?: readonly DataAxis[]): BaseSignal {
     const am = axes ?? this.axesManager.axes;
     // HyperSpy assigns the class from signal_dimension (a single signal axis of size 1 counts 0)
     const sigDim = new AxesManager(am.map((a) => a.copy())).signalDimension;
@@ -247,6 +253,138 @@ export class BaseSignal {
       return this;
     }
     return this.withData(r);
+  }
+
+  // ---------------------------------------------------------------- indexing (signals/indexing.ts)
+  /**
+   * Index the navigation axes in natural (x, y) order (HyperSpy's `inav[...]`): integers, numbers
+   * with a fractional part or unit strings as axis values, slices ({start, stop, step} or
+   * "start:stop:step" strings whose bounds may be values).
+   */
+  inav(...index: indexing.SignalIndex[]): BaseSignal {
+    return indexing.inav(this, index);
+  }
+  /** Index the signal axes in natural order (HyperSpy's `isig[...]`), as `inav`. */
+  isig(...index: indexing.SignalIndex[]): BaseSignal {
+    return indexing.isig(this, index);
+  }
+
+  // ---------------------------------------------------------------- arithmetic (signals/arithmetic.ts)
+  add(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("add", this, o);
+  }
+  sub(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("sub", this, o);
+  }
+  mul(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("mul", this, o);
+  }
+  div(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("div", this, o);
+  }
+  floorDiv(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("floorDiv", this, o);
+  }
+  mod(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("mod", this, o);
+  }
+  pow(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("pow", this, o);
+  }
+  gt(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("gt", this, o);
+  }
+  ge(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("ge", this, o);
+  }
+  lt(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("lt", this, o);
+  }
+  le(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("le", this, o);
+  }
+  eq(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("eq", this, o);
+  }
+  ne(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("ne", this, o);
+  }
+  maximum(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("maximum", this, o);
+  }
+  minimum(o: arithmetic.SignalOperand): BaseSignal {
+    return arithmetic.binary("minimum", this, o);
+  }
+  neg(): BaseSignal {
+    return arithmetic.unary("neg", this);
+  }
+  abs(): BaseSignal {
+    return arithmetic.unary("abs", this);
+  }
+  sqrt(): BaseSignal {
+    return arithmetic.unary("sqrt", this);
+  }
+  exp(): BaseSignal {
+    return arithmetic.unary("exp", this);
+  }
+  log(): BaseSignal {
+    return arithmetic.unary("log", this);
+  }
+  log10(): BaseSignal {
+    return arithmetic.unary("log10", this);
+  }
+  square(): BaseSignal {
+    return arithmetic.unary("square", this);
+  }
+  sign(): BaseSignal {
+    return arithmetic.unary("sign", this);
+  }
+
+  // ---------------------------------------------------------------- reductions (signals/reductions.ts)
+  /** Sum over `axis` (natural index, name, DataAxis, "navigation", "signal", or a list; default: all navigation axes, as HyperSpy). */
+  sum(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "sum", { axis });
+  }
+  mean(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "mean", { axis });
+  }
+  max(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "max", { axis });
+  }
+  min(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "min", { axis });
+  }
+  std(axis?: reductions.AxisSelector, ddof?: number): BaseSignal {
+    return reductions.reduce(this, "std", { axis, ddof });
+  }
+  var(axis?: reductions.AxisSelector, ddof?: number): BaseSignal {
+    return reductions.reduce(this, "var", { axis, ddof });
+  }
+  nansum(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "nansum", { axis });
+  }
+  nanmean(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "nanmean", { axis });
+  }
+  nanmax(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "nanmax", { axis });
+  }
+  nanmin(axis?: reductions.AxisSelector): BaseSignal {
+    return reductions.reduce(this, "nanmin", { axis });
+  }
+  nanstd(axis?: reductions.AxisSelector, ddof?: number): BaseSignal {
+    return reductions.reduce(this, "nanstd", { axis, ddof });
+  }
+  nanvar(axis?: reductions.AxisSelector, ddof?: number): BaseSignal {
+    return reductions.reduce(this, "nanvar", { axis, ddof });
+  }
+  /** Index of the maximum along one axis (HyperSpy's indexmax). */
+  indexmax(axis: reductions.AxisSelector): BaseSignal {
+    return reductions.indexmax(this, axis);
+  }
+  /** Axis value at the maximum along one axis (HyperSpy's valuemax). */
+  valuemax(axis: reductions.AxisSelector): BaseSignal {
+    return reductions.valuemax(this, axis);
   }
 
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
