@@ -25,6 +25,7 @@ import { hyperspyChunks } from "./chunking";
 import * as indexing from "./indexing";
 import * as arithmetic from "./arithmetic";
 import * as reductions from "./reductions";
+import { IterateOptions, iterateSignal } from "./iterate";
 
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
@@ -385,6 +386,15 @@ export class BaseSignal {
   /** Axis value at the maximum along one axis (HyperSpy's valuemax). */
   valuemax(axis: reductions.AxisSelector): BaseSignal {
     return reductions.valuemax(this, axis);
+  }
+
+  /**
+   * Every navigation pixel's signal (HyperSpy's _iterate_signal), in iteration-path order:
+   * "flyback" by default (x fastest, as HyperSpy 1.7.3), "serpentine", or a list of indices.
+   * Eager signals yield views; lazy ones compute one navigation chunk at a time on this thread.
+   */
+  iterateSignal(opts: IterateOptions = {}): Generator<NDArray> {
+    return iterateSignal(this, opts);
   }
 
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
