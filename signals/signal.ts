@@ -26,6 +26,7 @@ import * as indexing from "./indexing";
 import * as arithmetic from "./arithmetic";
 import * as reductions from "./reductions";
 import { IterateOptions, iterateSignal } from "./iterate";
+import { BlockIteratorOptions, blockIterator } from "./blockiter";
 
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
@@ -395,6 +396,16 @@ export class BaseSignal {
    */
   iterateSignal(opts: IterateOptions = {}): Generator<NDArray> {
     return iterateSignal(this, opts);
+  }
+
+  /**
+   * The data one navigation chunk at a time (HyperSpy's _block_iterator), with navigation and signal
+   * masks (true = excluded): flat blocks (default) drop masked items, non-flat ones set them to NaN
+   * (0 for integers). Split signal axes are joined first (HyperSpy silently drops all but the first
+   * signal chunk there). Eager signals are chunked as asLazy() would.
+   */
+  blockIterator(opts: BlockIteratorOptions = {}): Generator<NDArray> {
+    return blockIterator(this, opts);
   }
 
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
