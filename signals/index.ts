@@ -9,3 +9,6 @@ export type { AxisOptions, AxisDict } from "./axes";
 export { Metadata, defaultMetadata, createSignalMetadata } from "./metadata";
 export type { MetadataValue, MetadataDict, MetadataPath } from "./metadata";
 export { hyperspyChunks, SIGNAL_CHUNK_BYTES } from "./chunking";
+export type { SignalIndex, SignalSlice, SliceBound, AxisValue } from "./indexing";
+export type { IterateOptions } from "./iterate";
+export type { BlockIteratorOptions, Mask } from "./blockiter";
