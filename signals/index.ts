@@ -11,4 +11,6 @@ export type { MetadataValue, MetadataDict, MetadataPath } from "./metadata";
 export { hyperspyChunks, SIGNAL_CHUNK_BYTES } from "./chunking";
 export type { SignalIndex, SignalSlice, SliceBound, AxisValue } from "./indexing";
 export type { IterateOptions } from "./iterate";
+export type { AxisKey, AxisSelector, SignalReduction, SignalReduceOptions } from "./reductions";
+export { resolveAxes } from "./reductions";
 export type { BlockIteratorOptions, Mask } from "./blockiter";
