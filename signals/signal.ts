@@ -9,9 +9,8 @@
  * `compute()` move between them; `compute()` returns the computed signal (HyperSpy 1.7.3 returns
  * None and changes the object's class in place, which JavaScript objects cannot do).
  *
- * This file is the first part of the signals issue: construction, axes, metadata, reprs, asLazy,
- * compute, rechunk, getChunkSize, transpose / T and deepcopy. Indexing (inav/isig), arithmetic,
- * reductions, map, iterateSignal and blockIterator are still to come.
+ * Operations live in their own modules (indexing.ts, arithmetic.ts, reductions.ts, iterate.ts,
+ * blockiter.ts); `map`, `rebin` and `hs.stack` are still to come (see docs/signals.md).
  */
 import { LazyArray } from "../lazy/array";
 import { NDArray, Block, toNDArray, contiguous, transposeView } from "../lazy/block";
