@@ -2,7 +2,7 @@
  * LazyArray: an immutable chunked N-d array defined by a symbolic graph layer (dask.array.Array).
  * Every operation returns a new LazyArray; nothing runs until compute().
  */
-import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf } from "./block";
+import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "./graph";
@@ -542,7 +542,7 @@ function assemble(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDArray {
     checkBlock(x, idx, b);
     copyInto(out, idx.map((i, a) => offs[a][i]), b);
   }
-  return toNDArray(out);
+  return tagDType(toNDArray(out), x.dtype);
 }
 
 function checkBlock(x: LazyArray, idx: number[], b: Block): void {
@@ -574,7 +574,7 @@ function assembleUnknown(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDAr
   for (const idx of blockIndices(nb)) {
     copyInto(out, idx.map((i, a) => offs[a][i]), results.get(x.layer.key(idx)) as Block);
   }
-  return toNDArray(out);
+  return tagDType(toNDArray(out), x.dtype);
 }
 
 function outputKeys(arrays: readonly LazyArray[]): Key[] {

@@ -16,6 +16,24 @@ export interface Block {
 /** What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array). */
 export type NDArray = ndarray.NdArray<TypedArray>;
 
+/**
+ * The engine's dtype of an ndarray it returned, where the typed array cannot tell it: a bool array
+ * is a Uint8Array tagged with this symbol (a non-enumerable property), so fromArray and signals
+ * read it back as "bool".
+ */
+export const DTYPE_TAG: unique symbol = Symbol.for("hyperspy-ts.dtype") as never;
+
+/** Tag `b` with `dtype` when its typed array does not say it (bool). Returns `b`. */
+export function tagDType<B extends Block>(b: B, dtype: DType): B {
+  if (dtype === "bool") Object.defineProperty(b, DTYPE_TAG, { value: "bool", enumerable: false, configurable: true });
+  return b;
+}
+
+/** The dtype of a block: its tag, else its typed array's. */
+export function dtypeOf(b: Block): DType {
+  return (b as Block & { [DTYPE_TAG]?: DType })[DTYPE_TAG] ?? dtypeOfTypedArray(b.data);
+}
+
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const s of shape) n *= s;

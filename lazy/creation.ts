@@ -2,7 +2,7 @@
  * Creating LazyArrays: from in-memory arrays (scijs ndarray, typed arrays, nested JS arrays), and
  * zeros / ones / full / arange / linspace / seeded random, whose blocks are made inside their tasks.
  */
-import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides } from "./block";
+import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf } from "./block";
 import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "./chunks";
 import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray } from "./dtype";
 import { Layer, registerKernel } from "./graph";
@@ -65,7 +65,7 @@ function firstLeaf(x: Nested): Nested {
 /** Turn an ndarray, a typed array (1-D), a nested JS array or a scalar into a Block and its dtype. */
 export function toBlock(data: unknown, dtype?: DType): { block: Block; dtype: DType } {
   if (isBlock(data)) {
-    const d = dtype ?? dtypeOfTypedArray(data.data);
+    const d = dtype ?? dtypeOf(data);
     if (dtype !== undefined && dtypeOfTypedArray(allocate(dtype, 0)) !== dtypeOfTypedArray(data.data)) {
       const out = emptyBlock(dtype, data.shape);
       copyCast(data, out, dtype);

@@ -13,4 +13,6 @@ export type { SignalIndex, SignalSlice, SliceBound, AxisValue } from "./indexing
 export type { IterateOptions } from "./iterate";
 export type { AxisKey, AxisSelector, SignalReduction, SignalReduceOptions } from "./reductions";
 export { resolveAxes } from "./reductions";
+export type { SignalOperand, SignalBinaryOp, SignalUnaryOp } from "./arithmetic";
+export { INVALID_DIMENSIONS, isSignal } from "./arithmetic";
 export type { BlockIteratorOptions, Mask } from "./blockiter";

@@ -13,7 +13,7 @@
  * blockiter.ts); `map`, `rebin` and `hs.stack` are still to come (see docs/signals.md).
  */
 import { LazyArray } from "../lazy/array";
-import { NDArray, Block, toNDArray, contiguous, transposeView } from "../lazy/block";
+import { NDArray, Block, toNDArray, contiguous, transposeView, dtypeOf, tagDType } from "../lazy/block";
 import { toBlock, fromArray } from "../lazy/creation";
 import { ChunksSpec, AxisChunkSpec } from "../lazy/chunks";
 import { DType, dtypeOfTypedArray } from "../lazy/dtype";
@@ -97,9 +97,9 @@ export class BaseSignal {
       }
       d = data.ndim === 0 ? data.reshape([1]) : data;
     } else {
-      const { block } = toBlock(data, opts.dtype);
+      const { block, dtype } = toBlock(data, opts.dtype);
       const b: Block = block.shape.length === 0 ? { data: block.data, shape: [1], stride: [1], offset: block.offset } : block;
-      d = toNDArray(b);
+      d = tagDType(toNDArray(b), dtype);
     }
     const shape = shapeOf(d);
     const axes = opts.axes ?? defaultAxes(shape, cls.defaultSignalDimension, name);
@@ -147,7 +147,7 @@ export class BaseSignal {
 
   /** The data's dtype. */
   get dtype(): DType {
-    return this._data instanceof LazyArray ? this._data.dtype : dtypeOfTypedArray(this._data.data);
+    return this._data instanceof LazyArray ? this._data.dtype : dtypeOf(this._data);
   }
 
   get title(): string {

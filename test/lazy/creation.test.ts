@@ -245,3 +245,11 @@ test("random.integers: int32 by default, every value in [low, high) and each val
   for (const [k, c] of counts) assert.ok(Math.abs(c - 20_000 * p) < 5 * sig, `count of ${k}: ${c}`);
   assert.equal(lazy.random.integers(0, 200, [3], { dtype: "uint8" }).dtype, "uint8");
 });
+
+test("computed bool arrays are tagged bool, so fromArray reads them back as bool", () => {
+  const m = lazy.arange(6, undefined, 1, { chunks: 4 }).gt(2).computeSync();
+  assert.ok(m.data instanceof Uint8Array);
+  assert.equal(lazy.fromArray(m).dtype, "bool");
+  assert.equal(lazy.fromArray(m).add(1).dtype, "float64", "bool + python int: int64 in numpy, float64 here");
+  assert.equal(lazy.fromArray(lazy.arange(3, undefined, 1, { dtype: "uint8" }).computeSync()).dtype, "uint8", "untagged uint8 stays uint8");
+});
