@@ -4,3 +4,4 @@
  */
 export * as lazy from "./lazy";
 export * as signals from "./signals";
+export { stack } from "./signals/rebin";

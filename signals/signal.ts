@@ -26,6 +26,8 @@ import * as arithmetic from "./arithmetic";
 import * as reductions from "./reductions";
 import { IterateOptions, iterateSignal } from "./iterate";
 import { BlockIteratorOptions, blockIterator } from "./blockiter";
+import * as mapMod from "./map";
+import * as rebinMod from "./rebin";
 
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
@@ -405,6 +407,20 @@ export class BaseSignal {
    */
   blockIterator(opts: BlockIteratorOptions = {}): Generator<NDArray> {
     return blockIterator(this, opts);
+  }
+
+  /**
+   * Apply `fn` to every navigation pixel's signal (HyperSpy's map, 2.x semantics): signals in
+   * `opts.args` with the same navigation shape iterate alongside, anything else is a constant.
+   * In place by default (as HyperSpy) — the result is also returned.
+   */
+  map(fn: mapMod.MapFunction, opts: mapMod.MapOptions = {}): BaseSignal {
+    return mapMod.map(this, fn, opts);
+  }
+
+  /** HyperSpy's rebin: `newShape` or `scale` in natural order (navigation then signal). */
+  rebin(opts: rebinMod.RebinOptions): BaseSignal {
+    return rebinMod.rebin(this, opts);
   }
 
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
