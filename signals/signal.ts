@@ -28,6 +28,7 @@ import { IterateOptions, iterateSignal } from "./iterate";
 import { BlockIteratorOptions, blockIterator } from "./blockiter";
 import * as mapMod from "./map";
 import * as rebinMod from "./rebin";
+import * as methods from "./methods";
 
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
@@ -416,6 +417,28 @@ export class BaseSignal {
    */
   map(fn: mapMod.MapFunction, opts: mapMod.MapOptions = {}): BaseSignal {
     return mapMod.map(this, fn, opts);
+  }
+
+  /**
+   * The data as a LazyArray, for writing methods once for eager and lazy signals (see
+   * signals/methods.ts): a lazy signal's own array, or in-memory data wrapped as one chunk (no copy).
+   */
+  lazyData(): LazyArray {
+    const d = this._data;
+    return d instanceof LazyArray ? d : fromArray(d, { chunks: -1 });
+  }
+
+  /**
+   * The result of a method written with lazyData(): lazy for a lazy signal (nothing computed), and
+   * computed at once, on this thread, for an eager one. `axes` (array order) default to this signal's.
+   */
+  fromLazyResult(x: LazyArray, axes?: readonly DataAxis[]): BaseSignal {
+    return this.withData(this.isLazy ? x : x.computeSync(), axes);
+  }
+
+  /** HyperSpy's diff: discrete difference of `order` along `axis` (natural index, name or DataAxis). */
+  diff(axis: number | string | DataAxis, order = 1): BaseSignal {
+    return methods.diff(this, axis, order);
   }
 
   /** HyperSpy's rebin: `newShape` or `scale` in natural order (navigation then signal). */
