@@ -16,5 +16,5 @@ export { resolveAxes } from "./reductions";
 export type { SignalOperand, SignalBinaryOp, SignalUnaryOp } from "./arithmetic";
 export { INVALID_DIMENSIONS, isSignal } from "./arithmetic";
 export type { BlockIteratorOptions, Mask } from "./blockiter";
-export type { MapArgs, MapFunction, MapOptions } from "./map";
+export type { MapArgs, MapFunction, MapOptions, MapResult } from "./map";
 export type { RebinOptions, StackOptions } from "./rebin";

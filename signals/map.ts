@@ -1,20 +1,442 @@
-/** map (stub: being written). */
-import type { NDArray } from "../lazy/block";
-import type { BaseSignal } from "./signal";
-import type { DType } from "../lazy/dtype";
+/**
+ * HyperSpy's `map` (2.x semantics, numbers checked against HyperSpy 1.7.3): apply a function to every
+ * navigation pixel's signal.
+ *
+ * - `fn(signal, args)`: `signal` is the pixel's signal, an ndarray view in array order (a signal with
+ *   no signal axes gives a view of shape [1], as HyperSpy's shape-guess call; do not modify it);
+ *   `args` holds, by name, the pixel's value of every signal in `opts.args` whose navigation shape
+ *   equals this signal's (squeezed as numpy's np.squeeze: size-1 dims dropped, a single value as a
+ *   number), and every other value as a constant (a signal with navigation shape [] or [1] is the
+ *   constant np.squeeze(data): a number or an ndarray).
+ * - Output signal shape and dtype: given (`outputSignalSize` in ARRAY order, `outputDtype`) or found
+ *   by calling `fn` once on pixel 0 (as HyperSpy: numbers give float64, booleans bool, ndarrays
+ *   their dtype, JS arrays float64).
+ * - One code path: eager data is wrapped as one block and computed through the engine (on this
+ *   thread); lazy data gives ONE mapBlocks layer over the navigation chunks (signal axes joined into
+ *   one chunk, iterating signals rechunked to the same navigation chunks).
+ * - Axes: navigation axes kept; the first signal axes (array order) are kept with their calibration
+ *   (size refreshed), surplus ones removed, missing ones appended unnamed (HyperSpy's bookkeeping).
+ *   A scalar per pixel removes the signal axes; with no navigation either, a "Scalar" axis of size 1.
+ *
+ * Deliberate differences from HyperSpy:
+ * - `inplace` (default true, as HyperSpy) changes this signal's data and axes only when the result
+ *   has the same class (same laziness and signal dimension class) and as many axes; a JS object
+ *   cannot change its class, so otherwise it throws, asking for `inplace: false`. It returns the
+ *   signal (HyperSpy returns None). Eager data of unchanged shape and dtype is written into the same
+ *   buffer (as HyperSpy's da.store).
+ * - Trailing size-1 output dims are kept in the data (HyperSpy squeezes them out of the data while
+ *   the axes keep them: `(3, 2|1)` with data (2, 3)); here data and axes agree.
+ * - Per-pixel results must have exactly the output shape (or one element, broadcast); numpy's other
+ *   broadcasting into the output is not done.
+ * - Errors inside `fn` name the navigation pixel (natural order) and keep the original as `cause`.
+ * - `ragged: true` is not supported yet (the engine has no object dtype).
+ */
+import { LazyArray } from "../lazy/array";
+import type { Block, NDArray } from "../lazy/block";
+import { dtypeOf, isBlock, toNDArray, contiguous } from "../lazy/block";
+import { fromArray } from "../lazy/creation";
+import { hasUnknown, UnknownChunksError } from "../lazy/chunks";
+import { DType, checkDType, dtypeOfTypedArray } from "../lazy/dtype";
+import { mapBlocks } from "../lazy/blockwise";
+import { portableSource } from "../lazy/userfn";
+import { DataAxis } from "./axes";
+import type { BaseSignal, SignalData } from "./signal";
+
 /** Per-pixel values of iterating signals and constants, by the names given in `args`. */
 export type MapArgs = { [name: string]: unknown };
-export type MapFunction = (signal: NDArray, args: MapArgs) => NDArray | number | boolean | ArrayLike<number>;
+/** What the mapped function may return for one pixel. */
+export type MapResult = NDArray | Block | number | boolean | ArrayLike<number> | readonly unknown[];
+export type MapFunction = (signal: NDArray, args: MapArgs) => MapResult;
 export interface MapOptions {
   /** Signals with the same navigation shape iterate alongside (each pixel's value), anything else is a constant. */
   args?: MapArgs;
+  /** Change this signal (default true, as HyperSpy); see the module notes. False returns a new signal. */
   inplace?: boolean;
+  /** Lazy result (default: the signal's laziness). */
   lazyOutput?: boolean;
+  /** Shape of each pixel's output in ARRAY order (HyperSpy's output_signal_size); default: from a call on pixel 0. */
   outputSignalSize?: readonly number[];
+  /** Output dtype; default: from a call on pixel 0. */
   outputDtype?: DType;
+  /** Not supported yet (needs an object dtype). */
   ragged?: boolean;
+  /** Run `fn` on worker threads (mapBlocks' portable): it may then use only its arguments; constants must be JSON values. */
   portable?: boolean;
 }
-export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions): BaseSignal {
-  throw new Error(`map: not implemented yet (${String(s)}, ${typeof fn}, ${Object.keys(opts)})`);
+
+/** Parameters of the per-block worker (JSON: they travel to workers with portable functions). */
+interface BlockParams {
+  nNav: number;
+  /** Per input: first trailing position and its signal shape; whether its pixel value is squeezed. */
+  inputs: { start: number; sig: number[]; squeeze: boolean }[];
+  /** Names of the iterating arguments (inputs 1..). */
+  argKeys: string[];
+  outSig: number[];
+  outDtype: DType;
+  /** Only call fn on the block's first pixel and return its raw result. */
+  guess: boolean;
+}
+
+/**
+ * The per-block worker: loops over the block's navigation pixels (C order), calls `fn`, writes the
+ * output block. SELF-CONTAINED (no outside names) because its source is sent to worker threads when
+ * the user's function is portable.
+ */
+function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number][] } | null, fn: MapFunction, p: BlockParams, consts: MapArgs): unknown {
+  const nNav = p.nNav;
+  const data = blocks[0];
+  const chunkNav = data.shape.slice(0, nNav);
+  const nTrail = data.shape.length - nNav;
+  const outSize = p.outSig.reduce((a, b) => a * b, 1);
+  const nPix = chunkNav.reduce((a, b) => a * b, 1);
+  const ctors: { [k: string]: new (n: number) => ArrayLike<number> & { [i: number]: number } } = {
+    bool: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array,
+    uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+  };
+  const isBool = p.outDtype === "bool";
+  const out = p.guess ? null : new ctors[p.outDtype](nPix * outSize);
+  const fmt = (s: readonly number[]) => "(" + s.join(", ") + (s.length === 1 ? ",)" : ")");
+  const pick = (k: number, idx: number[]): unknown => {
+    const inp = p.inputs[k];
+    const b = blocks[k];
+    const args: (number | null)[] = idx.slice();
+    for (let t = 0; t < nTrail; t++) {
+      const j = t - inp.start;
+      const inside = j >= 0 && j < inp.sig.length;
+      args.push(inside && !(inp.squeeze && inp.sig[j] === 1) ? null : 0);
+    }
+    const v = (b.pick as (...a: (number | null)[]) => NDArray)(...args);
+    if (typeof v === "number") return v;
+    if (v.shape.length === 0) return v.data[v.offset];
+    return v;
+  };
+  const idx = chunkNav.map(() => 0);
+  const base = info ? info.arrayLocation.slice(0, nNav).map((l) => l[0]) : chunkNav.map(() => 0);
+  for (let n = 0; n < nPix; n++) {
+    const where = () => "navigation pixel " + fmt(idx.map((v, a) => v + base[a]).reverse()) + " (natural order)";
+    const a: { [k: string]: unknown } = Object.assign({}, consts);
+    p.argKeys.forEach((key, k) => (a[key] = pick(k + 1, idx)));
+    let r: unknown;
+    try {
+      r = fn(pick(0, idx) as NDArray, a);
+    } catch (e) {
+      const msg = e instanceof Error ? e.name + ": " + e.message : String(e);
+      const err = new Error("map: the function threw on " + where() + ": " + msg, { cause: e });
+      err.name = "MapFunctionError";
+      throw err;
+    }
+    if (p.guess) return r;
+    // the result's values in C order, and its shape
+    let vals: ArrayLike<number | boolean>;
+    let shape: number[];
+    if (typeof r === "number" || typeof r === "boolean") {
+      vals = [r];
+      shape = [];
+    } else if (r !== null && typeof r === "object" && Array.isArray((r as Block).shape) && (r as Block).data !== undefined && Array.isArray((r as Block).stride)) {
+      const b = r as Block;
+      shape = b.shape.slice();
+      const size = shape.reduce((x, y) => x * y, 1);
+      const flat = new Array<number>(size);
+      const ix = shape.map(() => 0);
+      for (let i = 0; i < size; i++) {
+        let o = b.offset ?? 0;
+        for (let d = 0; d < shape.length; d++) o += ix[d] * b.stride[d];
+        flat[i] = Number(b.data[o]);
+        for (let d = shape.length - 1; d >= 0; d--) {
+          if (++ix[d] < shape[d]) break;
+          ix[d] = 0;
+        }
+      }
+      vals = flat;
+    } else if (r !== null && typeof r === "object" && typeof (r as ArrayLike<number>).length === "number") {
+      shape = [];
+      let level: unknown = r;
+      while (Array.isArray(level) || ArrayBuffer.isView(level)) {
+        const l = level as ArrayLike<unknown>;
+        shape.push(l.length);
+        level = l.length > 0 ? l[0] : undefined;
+      }
+      const flat: (number | boolean)[] = [];
+      const walk = (x: unknown, d: number) => {
+        if (d === shape.length) {
+          if (typeof x !== "number" && typeof x !== "boolean") throw new TypeError("map: the function returned a JS array holding " + typeof x + " on " + where() + "; return numbers");
+          flat.push(x);
+          return;
+        }
+        const l = x as ArrayLike<unknown>;
+        if ((!Array.isArray(x) && !ArrayBuffer.isView(x)) || l.length !== shape[d]) throw new RangeError("map: the function returned a ragged nested array on " + where() + "; return a rectangular array");
+        for (let i = 0; i < l.length; i++) walk(l[i], d + 1);
+      };
+      walk(r, 0);
+      vals = flat;
+    } else {
+      throw new TypeError(
+        "map: the function returned " + (r === undefined ? "undefined (did it forget to return?)" : r === null ? "null" : typeof r) + " on " + where() +
+          "; return an ndarray, a JS array or a number",
+      );
+    }
+    const same = shape.length === p.outSig.length && shape.every((s, d) => s === p.outSig[d]);
+    if (!same && vals.length !== 1) {
+      throw new RangeError(
+        "map: could not broadcast input array from shape " + fmt(shape) + " into shape " + fmt(p.outSig) + " on " + where() +
+          ": every pixel's output must have the shape found on pixel 0 or given by outputSignalSize (ragged outputs are not supported yet)",
+      );
+    }
+    const o = out as { [i: number]: number };
+    for (let i = 0; i < outSize; i++) {
+      const v = vals[same ? i : 0];
+      o[n * outSize + i] = isBool ? (v ? 1 : 0) : Number(v);
+    }
+    for (let d = nNav - 1; d >= 0; d--) {
+      if (++idx[d] < chunkNav[d]) break;
+      idx[d] = 0;
+    }
+  }
+  const shapeOut = chunkNav.concat(p.outSig.length === 0 && nNav === 0 ? [1] : p.outSig);
+  const stride = shapeOut.map(() => 1);
+  for (let d = shapeOut.length - 2; d >= 0; d--) stride[d] = stride[d + 1] * shapeOut[d + 1];
+  return { data: out, shape: shapeOut, stride, offset: 0 };
+}
+
+function fmtShape(s: readonly number[]): string {
+  return `(${s.join(", ")}${s.length === 1 ? "," : ""})`;
+}
+
+/** np.squeeze of a whole (constant) signal's data: a number when it has one element. */
+function squeezeConstant(d: SignalData): unknown {
+  const nd: NDArray = d instanceof LazyArray ? d.computeSync() : d;
+  if (nd.size === 1) return nd.get(...nd.shape.map(() => 0));
+  const keep = nd.shape.map((s, a) => a).filter((a) => nd.shape[a] !== 1);
+  const c = contiguous(nd);
+  return toNDArray({ data: c.data, shape: keep.map((a) => c.shape[a]), stride: keep.map((a) => c.stride[a]), offset: c.offset });
+}
+
+/** The data as a LazyArray with navigation axes first (array order). */
+function lazyData(s: BaseSignal): LazyArray {
+  const am = s.axesManager;
+  const nav = am.navigationIndicesInArray.slice().sort((a, b) => a - b);
+  const sig = am.signalIndicesInArray.slice().sort((a, b) => a - b);
+  const perm = [...nav, ...sig];
+  let d = s.data;
+  if (d instanceof LazyArray) {
+    if (hasUnknown(d.chunks)) throw new UnknownChunksError("map");
+  } else d = fromArray(d, { chunks: -1 });
+  return perm.every((a, i) => a === i) ? d : d.transpose(perm);
+}
+
+function resultInfo(r: unknown): { shape: number[]; dtype: DType } {
+  if (typeof r === "number") return { shape: [], dtype: "float64" };
+  if (typeof r === "boolean") return { shape: [], dtype: "bool" };
+  if (isBlock(r)) return { shape: r.shape.slice(), dtype: dtypeOf(r) };
+  if (ArrayBuffer.isView(r)) return { shape: [(r as unknown as ArrayLike<number>).length], dtype: dtypeOfTypedArray(r as unknown as ArrayLike<number>) };
+  if (Array.isArray(r)) {
+    const shape: number[] = [];
+    let level: unknown = r;
+    let allBool = true;
+    while (Array.isArray(level) || ArrayBuffer.isView(level)) {
+      const l = level as ArrayLike<unknown>;
+      shape.push(l.length);
+      level = l.length > 0 ? l[0] : undefined;
+    }
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) x.forEach(walk);
+      else if (typeof x !== "boolean") allBool = false;
+    };
+    walk(r);
+    return { shape, dtype: allBool && shape.every((n) => n > 0) ? "bool" : "float64" };
+  }
+  throw new TypeError(
+    `map: the function returned ${r === undefined ? "undefined (did it forget to return?)" : r === null ? "null" : typeof r} on navigation pixel 0; return an ndarray, a JS array or a number`,
+  );
+}
+
+function isJsonValue(v: unknown): boolean {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isJsonValue);
+  if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v as object).every(isJsonValue);
+  return false;
+}
+
+/** The error of a function call found in an engine error's cause chain, else the error itself. */
+function mapError(e: unknown): unknown {
+  let c: unknown = e;
+  for (let i = 0; i < 10 && c instanceof Error; i++) {
+    if (c.name === "MapFunctionError" || (c.message.startsWith("map: ") && c instanceof RangeError) || (c.message.startsWith("map: ") && c instanceof TypeError)) return c;
+    c = c.cause;
+  }
+  return e;
+}
+
+export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): BaseSignal {
+  if (typeof fn !== "function") throw new TypeError(`map: the function must be a function (signal, args) => result, got ${typeof fn}`);
+  if (opts.ragged) {
+    throw new Error("map: ragged: true is not supported yet (ragged signals need an object dtype, which the lazy engine does not have); return outputs of one shape");
+  }
+  const am = s.axesManager;
+  const inplace = opts.inplace ?? true;
+  const lazyOutput = opts.lazyOutput ?? s.isLazy;
+  const navShape = am.navigationShape; // natural order
+  const nNav = am.navigationDimension;
+  const data0 = lazyData(s);
+  const navArray = data0.shape.slice(0, nNav);
+  if (navArray.some((n) => n === 0)) throw new RangeError("map: the signal has no navigation pixels (a navigation axis of size 0)");
+  const sameNav = (t: BaseSignal) => {
+    const n = t.axesManager.navigationShape;
+    return n.length === navShape.length && n.every((v, i) => v === navShape[i]);
+  };
+
+  // --- classify args: iterating signals and constants
+  const iterating: { key: string; sig: BaseSignal }[] = [];
+  const consts: MapArgs = {};
+  for (const [key, val] of Object.entries(opts.args ?? {})) {
+    if (isSignal(val)) {
+      const n = val.axesManager.navigationShape;
+      if (sameNav(val)) iterating.push({ key, sig: val });
+      else if (n.length === 0 || (n.length === 1 && n[0] === 1)) consts[key] = squeezeConstant(val.data);
+      else {
+        throw new RangeError(
+          `map: the navigation shape of the signal passed as args.${key}, ${fmtShape(n)}, must equal the navigation shape of the mapped signal, ${fmtShape(navShape)} ` +
+            `(natural order), for it to iterate alongside; a signal of navigation shape () or (1,) is a constant`,
+        );
+      }
+    } else consts[key] = val;
+  }
+  if (opts.portable) {
+    for (const [k, v] of Object.entries(consts)) {
+      if (!isJsonValue(v)) {
+        throw new TypeError(`map: portable: the constant args.${k} cannot be sent to a worker thread (only numbers, strings, booleans and plain arrays/objects of them can); pass it as a nested JS array or drop \`portable\``);
+      }
+    }
+  }
+
+  // --- the inputs, navigation first, signal axes whole, on the data's navigation chunks
+  const navChunks = (d: LazyArray) => d.chunks.slice(0, nNav);
+  const sigOf = (d: LazyArray) => (d.ndim > nNav ? d.shape.slice(nNav) : [1]);
+  let data = data0.ndim === nNav ? data0.expandDims(nNav) : data0;
+  data = data.rechunk(data.shape.map((_, a) => (a < nNav ? null : -1)));
+  const chunks = navChunks(data);
+  const raw: LazyArray[] = [data];
+  for (const it of iterating) {
+    let d = lazyData(it.sig);
+    if (d.ndim === nNav) d = d.expandDims(nNav);
+    raw.push(d.rechunk(d.shape.map((_, a) => (a < nNav ? chunks[a] : -1))));
+  }
+  const sigs = raw.map(sigOf);
+  const nTrail = sigs.reduce((a, b) => a + b.length, 0);
+  const inputs: BlockParams["inputs"] = [];
+  const arrays: LazyArray[] = [];
+  let pos = 0;
+  raw.forEach((d, k) => {
+    const before = pos;
+    const after = nTrail - pos - sigs[k].length;
+    let x = d;
+    for (let i = 0; i < before; i++) x = x.expandDims(nNav);
+    for (let i = 0; i < after; i++) x = x.expandDims(x.ndim);
+    inputs.push({ start: pos, sig: sigs[k], squeeze: k > 0 });
+    arrays.push(x);
+    pos += sigs[k].length;
+  });
+  const argKeys = iterating.map((i) => i.key);
+
+  // --- output signal size and dtype: given, or from a call on pixel 0 (as HyperSpy)
+  let outSig = opts.outputSignalSize ? Array.from(opts.outputSignalSize) : undefined;
+  if (outSig && outSig.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new RangeError(`map: outputSignalSize must be a list of non-negative integers (array order), got [${outSig.join(", ")}]`);
+  }
+  let outDtype = opts.outputDtype !== undefined ? checkDType(opts.outputDtype, "map: outputDtype") : undefined;
+  if (outSig === undefined || outDtype === undefined) {
+    const first = arrays.map((x) => x.get(...x.shape.map((_, a) => (a < nNav ? "0:1" : ":"))).computeSync());
+    const r = processBlock(first, null, fn, { nNav, inputs, argKeys, outSig: [], outDtype: "float64", guess: true }, consts);
+    const ri = resultInfo(r);
+    outSig ??= ri.shape;
+    outDtype ??= ri.dtype;
+  }
+  const params: BlockParams = { nNav, inputs, argKeys, outSig, outDtype, guess: false };
+
+  // --- one mapBlocks layer
+  const scalarAxis = outSig.length === 0 && nNav === 0;
+  const outSigData = scalarAxis ? [1] : outSig;
+  const trailing = Array.from({ length: nTrail }, (_, i) => nNav + i);
+  const newAxis = outSigData.map((_, i) => nNav + i);
+  let blockFn: (blocks: NDArray[], info: { arrayLocation: [number, number][] }) => unknown;
+  if (opts.portable) {
+    const userSrc = portableSource(fn as unknown as (...args: never[]) => unknown, "map");
+    const body = `return (${processBlock.toString()})(blocks, info, (${userSrc}), ${JSON.stringify(params)}, ${JSON.stringify(consts)});`;
+    blockFn = new Function("blocks", "info", body) as typeof blockFn;
+  } else {
+    blockFn = (blocks, info) => processBlock(blocks, info, fn, params, consts);
+  }
+  const mapped = mapBlocks(blockFn as never, arrays, {
+    dtype: outDtype,
+    dropAxis: trailing,
+    newAxis,
+    chunks: [...chunks.map(() => null), ...outSigData.map((n) => [n])],
+    name: "map",
+    portable: opts.portable ?? false,
+  });
+
+  // --- axes: navigation kept; first signal axes kept (size refreshed), surplus dropped, missing appended
+  const navAxes = am.axes.filter((a) => a.navigate).map((a) => a.copy());
+  const oldSig = am.axes.filter((a) => !a.navigate);
+  const sigAxes: DataAxis[] = scalarAxis
+    ? [new DataAxis({ name: "Scalar", size: 1, navigate: false })]
+    : outSig.map((n, i) => {
+        if (i < oldSig.length) {
+          const ax = oldSig[i].copy();
+          ax.size = n;
+          return ax;
+        }
+        return new DataAxis({ size: n, navigate: false });
+      });
+  const axes = [...navAxes, ...sigAxes];
+  const lazyResult = s.withData(mapped, axes);
+
+  if (inplace) {
+    const lazyName = lazyResult.constructor.name;
+    const want = lazyOutput ? lazyName : lazyName === "LazySignal" ? "BaseSignal" : lazyName.replace(/^Lazy/, "");
+    if (want !== s.constructor.name || axes.length !== am.axes.length) {
+      throw new TypeError(
+        `map: the result is a ${want} ${lazyResult.axesManager.dimensionString()}, and a ${s.constructor.name} cannot change its class in place ` +
+          `(HyperSpy changes the object's class; JavaScript cannot); pass inplace: false to get the result as a new signal`,
+      );
+    }
+  }
+  let result: BaseSignal = lazyResult;
+  if (!lazyOutput) {
+    let nd: NDArray;
+    try {
+      nd = mapped.computeSync();
+    } catch (e) {
+      throw mapError(e);
+    }
+    if (inplace && !s.isLazy) {
+      const old = s.data as NDArray;
+      if (old.shape.length === nd.shape.length && old.shape.every((n, i) => n === nd.shape[i]) && s.dtype === outDtype) {
+        // write into the same buffer (HyperSpy's da.store)
+        const n = nd.size;
+        const ix = nd.shape.map(() => 0);
+        for (let i = 0; i < n; i++) {
+          old.set(...ix, nd.get(...ix));
+          for (let d = ix.length - 1; d >= 0; d--) {
+            if (++ix[d] < nd.shape[d]) break;
+            ix[d] = 0;
+          }
+        }
+        return s;
+      }
+    }
+    result = s.withData(nd, axes);
+  }
+  if (!inplace) return result;
+  // in place: same class and axis count (checked above); refresh the axes, then the data
+  am.axes.forEach((ax, i) => {
+    ax.size = axes[i].size;
+  });
+  s.data = result.data;
+  return s;
+}
+
+function isSignal(v: unknown): v is BaseSignal {
+  return typeof v === "object" && v !== null && "axesManager" in v && "withData" in v && typeof (v as { withData: unknown }).withData === "function";
 }
