@@ -534,7 +534,7 @@ export class Signal2D extends BaseSignal {
 /** Lazy classes: `x instanceof LazySignal` holds for every lazy signal, as in HyperSpy. */
 export class LazySignal extends BaseSignal {
   static override readonly lazy: boolean = true;
-  static [Symbol.hasInstance](x: unknown): boolean {
+  static override [Symbol.hasInstance](x: unknown): boolean {
     return x instanceof BaseSignal && x.isLazy;
   }
 }
