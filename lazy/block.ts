@@ -67,8 +67,9 @@ export function isCContiguous(b: Block): boolean {
   return true;
 }
 
+/** The block as a scijs ndarray (a view, no copy), keeping its dtype tag. */
 export function toNDArray(b: Block): NDArray {
-  return ndarray(b.data, b.shape.slice(), b.stride.slice(), b.offset);
+  return tagDType(ndarray(b.data, b.shape.slice(), b.stride.slice(), b.offset), dtypeOf(b));
 }
 
 /** A C-contiguous copy of `b` (or `b` itself when it already is contiguous and whole). */
@@ -83,6 +84,13 @@ export function contiguous(b: Block, dtype?: DType): Block {
   const out = emptyBlock(d, b.shape);
   copyInto(out, new Array(b.shape.length).fill(0), b);
   return out;
+}
+
+/** A new C-contiguous copy of `b` that shares no memory with it, keeping its dtype tag. */
+export function copyOf(b: Block): Block {
+  const out = emptyBlock(dtypeOfTypedArray(b.data), b.shape);
+  copyInto(out, new Array(b.shape.length).fill(0), b);
+  return tagDType(out, dtypeOf(b));
 }
 
 /**

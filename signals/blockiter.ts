@@ -75,7 +75,7 @@ export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): 
   const fill = isFloat(dtype) ? NaN : 0;
   const zeros = new Array(sig.length).fill(0);
   for (const ind of blockIndices(navChunks.map((c) => c.length))) {
-    const block = contiguousCopy(data.blocks(...ind, ...zeros).computeSync());
+    const block = data.blocks(...ind, ...zeros).computeSync(); // a new C-contiguous array: ours to write into
     const nBlock = block.size / Math.max(sigSize, 1);
     const nm = navMask ? toFlat(navMask.blocks(...ind).computeSync()) : null;
     if (flat) {
@@ -94,11 +94,3 @@ export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): 
   }
 }
 
-/** A fresh C-contiguous copy (blocks may be views of their source; we write into ours). */
-function contiguousCopy(a: NDArray): NDArray {
-  const n = a.size;
-  const out = allocate(dtypeOfTypedArray(a.data), n);
-  const flat = toFlat(a);
-  for (let i = 0; i < n; i++) out[i] = flat[i];
-  return ndarray(out, a.shape.slice());
-}

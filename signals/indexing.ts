@@ -40,7 +40,6 @@
 import type { BaseSignal } from "./signal";
 import { LazyArray, type Slice } from "../lazy/array";
 import { fromArray } from "../lazy/creation";
-import { NDArray, contiguous, toNDArray, sizeOf } from "../lazy/block";
 import { AxesManager, DataAxis, pyFloatRepr, pyNumber } from "./axes";
 
 /** An axis value (HyperSpy's float index): `{ value: 11 }` is the value 11, not the index 11. */
@@ -401,7 +400,7 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   lazy = lazy.get(...getIdx);
   const scalar = kept.length === 0;
   if (scalar) lazy = lazy.reshape([1]);
-  const data = d instanceof LazyArray ? lazy : fresh(lazy.computeSync(), d);
+  const data = d instanceof LazyArray ? lazy : lazy.computeSync(); // compute() always returns a new array
 
   if (scalar) {
     // HyperSpy's add_scalar_axis: a BaseSignal / LazySignal with one "Scalar" axis
@@ -413,13 +412,6 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   return new cls(data, { axes: kept, metadata: s.metadata, originalMetadata: s.originalMetadata });
 }
 
-/** The computed slice as an array that shares no memory with the parent's data. */
-function fresh(r: NDArray, parent: NDArray): NDArray {
-  const c = contiguous(r);
-  if (c.data !== parent.data && c.offset === 0 && c.data.length === sizeOf(c.shape)) return toNDArray(c);
-  const n = sizeOf(c.shape);
-  return toNDArray({ data: c.data.slice(c.offset, c.offset + n), shape: c.shape.slice(), stride: c.stride.slice(), offset: 0 });
-}
 
 /**
  * HyperSpy's `s.inav[...]`: index the navigation axes, natural (x, y) order. See the module

@@ -13,7 +13,7 @@
  * blockiter.ts); `map`, `rebin` and `hs.stack` are still to come (see docs/signals.md).
  */
 import { LazyArray } from "../lazy/array";
-import { NDArray, Block, toNDArray, contiguous, transposeView, dtypeOf, tagDType } from "../lazy/block";
+import { NDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType } from "../lazy/block";
 import { toBlock, fromArray } from "../lazy/creation";
 import { ChunksSpec, AxisChunkSpec } from "../lazy/chunks";
 import { DType, dtypeOfTypedArray } from "../lazy/dtype";
@@ -449,7 +449,7 @@ export class BaseSignal {
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
   deepcopy(): BaseSignal {
     const d = this._data;
-    const data = d instanceof LazyArray ? d : toNDArray(copyBlock(d));
+    const data = d instanceof LazyArray ? d : toNDArray(copyOf(d));
     const cls = this.constructor as SignalClass;
     return new cls(data, { axes: this.axesManager.axes.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata });
   }
@@ -508,12 +508,6 @@ export class BaseSignal {
   }
 }
 
-function copyBlock(b: Block): Block {
-  const c = contiguous(b);
-  if (c !== b) return c; // contiguous() already copied a strided view
-  const data = c.data.slice(c.offset, c.offset + c.shape.reduce((p, n) => p * n, 1));
-  return { data, shape: c.shape.slice(), stride: c.stride.slice(), offset: 0 };
-}
 
 /** HyperSpy's default axes for data of `shape` (array order): the last `sigDim` are signal axes (-1: all). */
 function defaultAxes(shape: readonly number[], sigDim: number, cls: string): AxisOptions[] {

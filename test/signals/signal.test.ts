@@ -152,3 +152,15 @@ test("bad input: axes that do not fit the data, laziness mismatches, data of the
   assert.throws(() => (s.data = arange([3, 2])), /does not match the axes/);
   assert.throws(() => (s.data = hs.lazy.zeros([2, 3])), /in-memory ndarray/);
 });
+
+test("deepcopy of data that is an offset view shares no memory, and bool data stays bool", () => {
+  const buf = new Float64Array([9, 9, 1, 2, 3, 4]);
+  const view = { data: buf, shape: [2, 2], stride: [2, 1], offset: 2 };
+  const s = new Signal1D(view);
+  const d = s.deepcopy();
+  (d.data as hs.lazy.NDArray).set(0, 0, 100);
+  assert.equal((s.data as hs.lazy.NDArray).get(0, 0), 1, "the original is untouched");
+  const b = new Signal1D(hs.lazy.fromArray([1, 5, 3]).gt(2).computeSync());
+  assert.equal(b.dtype, "bool");
+  assert.equal(b.deepcopy().dtype, "bool");
+});
