@@ -88,7 +88,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((n, i) => n === b[i]);
 }
 
-/** The engine's view of signal data: LazyArrays as they are, in-memory arrays wrapped in one chunk. */
+/** An array operand as the engine's: LazyArrays as they are, in-memory arrays wrapped in one chunk (signals: s.lazyData()). */
 function asLazyArray(d: SignalData): LazyArray {
   return d instanceof LazyArray ? d : fromArray(d, { chunks: -1 });
 }
@@ -105,7 +105,7 @@ interface Aligned {
 function aligned(s: BaseSignal): Aligned {
   const am = s.axesManager;
   const perm = [...am.navigationIndicesInArray.reverse(), ...am.signalIndicesInArray.reverse()];
-  let data = asLazyArray(s.data);
+  let data = s.lazyData();
   if (!perm.every((p, i) => p === i)) data = data.transpose(perm);
   return { data, nav: am.navigationAxes, sig: am.signalAxes };
 }
@@ -248,7 +248,7 @@ function signalWithArray(op: SignalBinaryOp, a: BaseSignal, b: NDArray | LazyArr
   }
   const lazy = a.isLazy || b instanceof LazyArray;
   const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a, b]) : undefined;
-  return result(a, apply(op, asLazyArray(a.data), other), lazy, a.axesManager.axes.map((x) => x.copy()), true, title);
+  return result(a, apply(op, a.lazyData(), other), lazy, a.axesManager.axes.map((x) => x.copy()), true, title);
 }
 
 /** `a <op> b` with HyperSpy's rules (see the module comment). `a` must be a signal. */
@@ -263,7 +263,7 @@ export function binary(op: SignalBinaryOp, a: BaseSignal, b: SignalOperand): Bas
   if (isSignal(b)) return signalWithSignal(op, a, b);
   if (typeof b === "number" || typeof b === "boolean") {
     const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a, b]) : undefined;
-    return result(a, apply(op, asLazyArray(a.data), b), a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);
+    return result(a, apply(op, a.lazyData(), b), a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);
   }
   if (b instanceof LazyArray || isBlock(b)) return signalWithArray(op, a, b);
   throw new TypeError(
@@ -275,7 +275,7 @@ export function binary(op: SignalBinaryOp, a: BaseSignal, b: SignalOperand): Bas
 export function unary(op: SignalUnaryOp, a: BaseSignal): BaseSignal {
   if (!UNARY_OPS.has(op)) throw new TypeError(`unknown operation ${String(op)}; one of ${[...UNARY_OPS].join(", ")}`);
   if (!isSignal(a)) throw new TypeError(`${op}: expected a signal, got '${pyTypeName(a)}'`);
-  const data = asLazyArray(a.data)[op]();
+  const data = a.lazyData()[op]();
   const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a]) : undefined;
   return result(a, data, a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);
 }

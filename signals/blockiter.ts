@@ -17,6 +17,7 @@ import { NDArray, toFlat } from "../lazy/block";
 import { fromArray } from "../lazy/creation";
 import { allocate, dtypeOfTypedArray, isFloat } from "../lazy/dtype";
 import { blockIndices } from "../lazy/chunks";
+import { isSignal } from "./arithmetic";
 import type { BaseSignal } from "./signal";
 
 export type Mask = NDArray | LazyArray | BaseSignal;
@@ -37,9 +38,6 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-function isSignal(v: unknown): v is BaseSignal {
-  return typeof v === "object" && v !== null && "axesManager" in v && "data" in v;
-}
 
 /** A mask as a LazyArray of `shape` (array order), checked. */
 function maskArray(m: Mask, name: string, shape: readonly number[]): LazyArray {

@@ -34,12 +34,12 @@
 import { LazyArray } from "../lazy/array";
 import type { Block, NDArray } from "../lazy/block";
 import { dtypeOf, isBlock, toNDArray, contiguous } from "../lazy/block";
-import { fromArray } from "../lazy/creation";
 import { hasUnknown, UnknownChunksError } from "../lazy/chunks";
 import { DType, checkDType, dtypeOfTypedArray } from "../lazy/dtype";
 import { mapBlocks } from "../lazy/blockwise";
 import { portableSource } from "../lazy/userfn";
 import { DataAxis } from "./axes";
+import { isSignal } from "./arithmetic";
 import type { BaseSignal, SignalData } from "./signal";
 
 /** Per-pixel values of iterating signals and constants, by the names given in `args`. */
@@ -217,10 +217,8 @@ function lazyData(s: BaseSignal): LazyArray {
   const nav = am.navigationIndicesInArray.slice().sort((a, b) => a - b);
   const sig = am.signalIndicesInArray.slice().sort((a, b) => a - b);
   const perm = [...nav, ...sig];
-  let d = s.data;
-  if (d instanceof LazyArray) {
-    if (hasUnknown(d.chunks)) throw new UnknownChunksError("map");
-  } else d = fromArray(d, { chunks: -1 });
+  const d = s.lazyData();
+  if (hasUnknown(d.chunks)) throw new UnknownChunksError("map");
   return perm.every((a, i) => a === i) ? d : d.transpose(perm);
 }
 
@@ -437,6 +435,3 @@ export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): Base
   return s;
 }
 
-function isSignal(v: unknown): v is BaseSignal {
-  return typeof v === "object" && v !== null && "axesManager" in v && "withData" in v && typeof (v as { withData: unknown }).withData === "function";
-}
