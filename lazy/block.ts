@@ -54,8 +54,9 @@ export function makeBlock(data: TypedArray, shape: readonly number[]): Block {
   return { data, shape: shape.slice(), stride: cStrides(shape), offset: 0 };
 }
 
-export function emptyBlock(dtype: DType, shape: readonly number[]): Block {
-  return makeBlock(allocate(dtype, sizeOf(shape)), shape);
+/** A zero-filled C-contiguous block (in a SharedArrayBuffer when `shared`; default: the current allocation mode). */
+export function emptyBlock(dtype: DType, shape: readonly number[], shared?: boolean): Block {
+  return makeBlock(allocate(dtype, sizeOf(shape), shared), shape);
 }
 
 export function isCContiguous(b: Block): boolean {
@@ -86,9 +87,9 @@ export function contiguous(b: Block, dtype?: DType): Block {
   return out;
 }
 
-/** A new C-contiguous copy of `b` that shares no memory with it, keeping its dtype tag. */
-export function copyOf(b: Block): Block {
-  const out = emptyBlock(dtypeOfTypedArray(b.data), b.shape);
+/** A new C-contiguous copy of `b` that shares no memory with it, keeping its dtype tag (`shared`: as emptyBlock). */
+export function copyOf(b: Block, shared?: boolean): Block {
+  const out = emptyBlock(dtypeOfTypedArray(b.data), b.shape, shared);
   copyInto(out, new Array(b.shape.length).fill(0), b);
   return tagDType(out, dtypeOf(b));
 }

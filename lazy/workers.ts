@@ -12,8 +12,8 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { Block, isBlock, sizeOf, cStrides, copyInto } from "./block";
-import { allocate, dtypeOfTypedArray, setSharedAllocation } from "./dtype";
+import { isBlock, copyOf } from "./block";
+import { setSharedAllocation } from "./dtype";
 import {
   AbortError,
   ComputeOptions,
@@ -201,13 +201,7 @@ export async function closePool(): Promise<void> {
 
 /** A copy of a block's values in shared memory, unless it already is there. */
 function toShared(v: unknown): unknown {
-  if (isBlock(v)) {
-    if (v.data.buffer instanceof SharedArrayBuffer) return v;
-    const out: Block = { data: allocate(dtypeOfTypedArray(v.data), sizeOf(v.shape), true), shape: v.shape.slice(), stride: cStrides(v.shape), offset: 0 };
-    copyInto(out, new Array(v.shape.length).fill(0), v);
-    return out;
-  }
-  return v;
+  return isBlock(v) && !(v.data.buffer instanceof SharedArrayBuffer) ? copyOf(v, true) : v;
 }
 
 /** A small binary min-heap of keys by priority. */
