@@ -2,7 +2,8 @@
  * LazyArray: an immutable chunked N-d array defined by a symbolic graph layer (dask.array.Array).
  * Every operation returns a new LazyArray; nothing runs until compute().
  */
-import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
+import { observed, observedSync } from "./hooks";
+import { Block, NDArray, ObjectNDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "./graph";
@@ -76,11 +77,16 @@ export interface BlockInfo {
   dtype: DType;
 }
 
-export type BlockFunction = (block: NDArray, info: BlockInfo) => NDArray | Block | number | boolean;
-export type MultiBlockFunction = (blocks: NDArray[], info: BlockInfo) => NDArray | Block | number | boolean;
+/**
+ * A mapBlocks function. Blocks of an object array (dtype "object") arrive as ObjectNDArrays (typed
+ * NDArray here: `lazy.asObjectArray(block)` gives them that type), and an object output is returned as one
+ * (lazy.objectArray(values, shape)).
+ */
+export type BlockFunction = (block: NDArray, info: BlockInfo) => NDArray | ObjectNDArray | Block | number | boolean;
+export type MultiBlockFunction = (blocks: NDArray[], info: BlockInfo) => NDArray | ObjectNDArray | Block | number | boolean;
 
 export interface MapBlocksOptions {
-  /** Output dtype (default: the input's). */
+  /** Output dtype (default: the input's). "object" for JS values per element (such tasks run on the main thread). */
   dtype?: DType;
   /** Output chunks, when the function changes block shapes (sizes per axis, or a chunk spec). */
   chunks?: ChunksSpec;
@@ -167,7 +173,6 @@ export class LazyArray {
   readonly shape: readonly number[];
 
   constructor(layer: Layer) {
-    if (layer.dtype === "object") throw new Error("internal: a LazyArray needs an array layer");
     this.layer = layer;
     this.dtype = layer.dtype;
     this.chunks = layer.chunks;
@@ -471,6 +476,8 @@ export class LazyArray {
   /**
    * Compute the array: a new scijs ndarray (C order). Built-in operations run on worker threads
    * (scheduler "threads", the default); pass `{scheduler: "sync"}` to run everything on this thread.
+   * An object array (dtype "object") computes on this thread into an ndarray over a plain JS Array
+   * (an ObjectNDArray: `lazy.asObjectArray(result)` gives it that type).
    */
   async compute(opts: ComputeOptions = {}): Promise<NDArray> {
     return (await compute([this], opts))[0];
@@ -625,18 +632,22 @@ function planFor(arrays: readonly LazyArray[], opts: ComputeOptions) {
  * `compute(a, b, {onProgress})` or `compute([a, b], opts)`. Resolves to one ndarray per array.
  */
 export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
-  const { arrays, opts } = computeArgs(args, "compute");
-  const p = planFor(arrays, opts);
-  const results = (opts.scheduler ?? "threads") === "threads" ? await executeThreads(p, opts) : await executeAsync(p, opts);
-  return arrays.map((a) => assemble(a, results));
+  const { arrays, opts: given } = computeArgs(args, "compute");
+  return observed(given, async (opts) => {
+    const p = planFor(arrays, opts);
+    const results = (opts.scheduler ?? "threads") === "threads" ? await executeThreads(p, opts) : await executeAsync(p, opts);
+    return arrays.map((a) => assemble(a, results));
+  });
 }
 
 /** compute() on this thread, returning at once (the "sync" scheduler; no worker threads). */
 export function computeSync(...args: ComputeArgs): NDArray[] {
   const { arrays, opts } = computeArgs(args, "computeSync");
   if (opts.scheduler === "threads") throw new TypeError('computeSync: the "threads" scheduler needs `await compute(...)`');
-  const results = executeSync(planFor(arrays, opts), opts);
-  return arrays.map((a) => assemble(a, results));
+  return observedSync(opts, (o) => {
+    const results = executeSync(planFor(arrays, o), o);
+    return arrays.map((a) => assemble(a, results));
+  });
 }
 
 async function store(x: LazyArray, sink: BlockSink, opts: ComputeOptions): Promise<void> {
@@ -655,9 +666,11 @@ async function store(x: LazyArray, sink: BlockSink, opts: ComputeOptions): Promi
     };
     return sink(toNDArray(b), info);
   };
-  const p = planFor([x], opts);
-  if ((opts.scheduler ?? "threads") === "threads") await executeThreads(p, opts, onOutput);
-  else await executeAsync(p, opts, onOutput);
+  await observed(opts, async (o) => {
+    const p = planFor([x], o);
+    if ((o.scheduler ?? "threads") === "threads") await executeThreads(p, o, onOutput);
+    else await executeAsync(p, o, onOutput);
+  });
 }
 
 function checkScheduler(opts: ComputeOptions): void {

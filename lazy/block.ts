@@ -2,6 +2,10 @@
  * In-memory blocks: strided views over typed arrays, structurally the same as a scijs `ndarray`
  * (data, shape, stride, offset), so an ndarray can be passed wherever a Block is expected and every
  * Block we produce is wrapped as an ndarray for users.
+ *
+ * Object blocks (dtype "object", ragged signals): the same structure over a plain JS Array whose
+ * elements are any JS values. Internally they travel as Blocks (the generic view / copy / slicing
+ * code handles both); users see them as ObjectNDArray (a scijs ndarray over a JS Array).
  */
 import ndarray = require("ndarray");
 import { DType, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray } from "./dtype";
@@ -13,9 +17,81 @@ export interface Block {
   readonly offset: number;
 }
 
-/** What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array). */
+/**
+ * What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array). For an
+ * array of dtype "object" the ndarray is over a plain JS Array: see ObjectNDArray / isObjectArray.
+ */
 export type NDArray = ndarray.NdArray<TypedArray>;
 
+/** An object array (dtype "object", e.g. a ragged signal's data): a scijs ndarray over a plain JS Array. */
+export type ObjectNDArray = ndarray.NdArray<unknown[]>;
+
+/** Whether `x` is an object array: an ndarray-like {data, shape, stride} whose data is a plain JS Array. */
+export function isObjectArray(x: unknown): x is ObjectNDArray {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    Array.isArray((x as { data?: unknown }).data) &&
+    Array.isArray((x as { shape?: unknown }).shape) &&
+    Array.isArray((x as { stride?: unknown }).stride)
+  );
+}
+
+/**
+ * `x` as an object array, checked: for a ragged signal's data or a computed object LazyArray, whose
+ * static type is NDArray (`asObjectArray(s.data).get(0, 1)` is the element at [0, 1]). Throws for
+ * numeric data. (isObjectArray narrows `unknown`; an NDArray narrows to never.)
+ */
+export function asObjectArray(x: unknown): ObjectNDArray {
+  if (!isObjectArray(x)) {
+    const what = x === null ? "null" : typeof x === "object" && x !== null && "data" in x ? "a numeric ndarray" : typeof x;
+    throw new TypeError(`asObjectArray: expected an object array (an ndarray over a plain JS Array, dtype "object"), got ${what}; a lazy signal's data must be computed first`);
+  }
+  return x;
+}
+
+/**
+ * An object array of `shape` (C order) from its elements: `values` flat (length = product of
+ * shape) or nested `shape.length` levels deep (default shape: [values.length]); when both readings
+ * fit (elements that are JS arrays of the right lengths), the nested one is taken. The elements are
+ * kept as they are (not copied). Use it for a ragged signal's data:
+ * `new hs.signals.BaseSignal(objectArray([peaks0, peaks1, ...], [2, 3]), { ragged: true })`.
+ */
+export function objectArray(values: readonly unknown[], shape?: readonly number[]): ObjectNDArray {
+  if (!Array.isArray(values)) throw new TypeError("objectArray: give the elements as a JS array (flat, or nested one level per axis)");
+  const sh = shape ? shape.slice() : [values.length];
+  if (sh.some((n) => !Number.isInteger(n) || n < 0)) throw new RangeError(`objectArray: shape must be non-negative integers, got [${sh.join(", ")}]`);
+  const n = sizeOf(sh);
+  let flat: unknown[] = [];
+  let nestedError: RangeError | null = null;
+  if (sh.length >= 2) {
+    const walk = (v: unknown, a: number, path: number[]): void => {
+      if (a === sh.length) {
+        flat.push(v);
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== sh[a]) {
+        throw new RangeError(
+          `objectArray: for shape [${sh.join(", ")}] give ${n} elements flat, or nested arrays of lengths [${sh.join(", ")}]; ` +
+            `at [${path.join(", ")}] found ${Array.isArray(v) ? `a list of length ${v.length}` : typeof v}`,
+        );
+      }
+      v.forEach((c, i) => walk(c, a + 1, [...path, i]));
+    };
+    try {
+      walk(values, 0, []);
+      return ndarray(flat, sh, cStrides(sh), 0);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      nestedError = e;
+    }
+  }
+  if (values.length !== n) {
+    throw nestedError ?? new RangeError(`objectArray: for shape [${sh.join(", ")}] give ${n} elements, got ${values.length}`);
+  }
+  flat = values.slice();
+  return ndarray(flat, sh, cStrides(sh), 0);
+}
 /**
  * The engine's dtype of an ndarray it returned, where the typed array cannot tell it: a bool array
  * is a Uint8Array tagged with this symbol (a non-enumerable property), so fromArray and signals
@@ -77,6 +153,10 @@ export function toNDArray(b: Block): NDArray {
 export function contiguous(b: Block, dtype?: DType): Block {
   const d = dtype ?? dtypeOfTypedArray(b.data);
   const n = sizeOf(b.shape);
+  if (d === "object" && Array.isArray(b.data) && isCContiguous(b)) {
+    if (b.offset === 0 && b.data.length === n) return b;
+    return makeBlock((b.data as unknown as unknown[]).slice(b.offset, b.offset + n) as unknown as TypedArray, b.shape);
+  }
   if (isCContiguous(b) && (dtype === undefined || dtypeOfTypedArray(b.data) === dtypeOfTypedArray(allocate(d, 0)))) {
     if (b.offset === 0 && b.data.length === n) return b;
     const C = arrayConstructor(d);
@@ -116,8 +196,8 @@ export function copyInto(dst: Block, start: readonly number[], src: Block): void
   const dd = dst.data;
   let so = src.offset;
   let dof = dOff;
-  // fast path: contiguous rows of the same type -> TypedArray.set
-  const sameType = sd.constructor === dd.constructor;
+  // fast path: contiguous rows of the same type -> TypedArray.set (object blocks: plain Arrays, no set)
+  const sameType = sd.constructor === dd.constructor && ArrayBuffer.isView(dd);
   while (true) {
     if (ss === 1 && ds === 1 && sameType) {
       (dd as Float64Array).set((sd as Float64Array).subarray(so, so + n), dof);
@@ -178,6 +258,7 @@ export function toNested(b: Block): unknown {
 /** Flat C-order copy of the values as a plain number array. */
 export function toFlat(b: Block): number[] {
   const c = contiguous(b);
+  if (Array.isArray(c.data)) return (c.data as unknown as number[]).slice(c.offset, c.offset + sizeOf(c.shape));
   return Array.from(c.data.subarray(c.offset, c.offset + sizeOf(c.shape)));
 }
 

@@ -1,9 +1,9 @@
 /**
  * Blockwise operations that are not elementwise: transpose, and mapBlocks (user functions).
  */
-import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, makeBlock, sizeOf, toNDArray, transposeView } from "./block";
+import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, isObjectArray, makeBlock, sizeOf, toNDArray, transposeView } from "./block";
 import { AxisChunkSpec, ChunksSpec, blockIndices, cumulative, normalizeAxes, normalizeAxis, product } from "./chunks";
-import { DType, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "./dtype";
+import { DType, TypedArray, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "./dtype";
 import { Layer, registerKernel } from "./graph";
 import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "./array";
 import { portableHint, portableSource, userFunction } from "./userfn";
@@ -112,6 +112,7 @@ export function toResultBlock(
   fix: string,
   expectWhat = "the output chunks say",
 ): Block {
+  if (dtype === "object") return toObjectBlock(r, expect, what, info, fix, expectWhat);
   let b: Block;
   if (typeof r === "number" || typeof r === "boolean") {
     if (!expect.every((s) => s === 1 || Number.isNaN(s))) {
@@ -151,6 +152,36 @@ export function toResultBlock(
     const out = allocate(dtype, n);
     for (let i = 0; i < n; i++) out[i] = castValue(dtype, c.data[c.offset + i]);
     b = makeBlock(out, c.shape);
+  }
+  return b;
+}
+
+/**
+ * toResultBlock for dtype "object": the function returns an object array (an ndarray over a plain JS
+ * Array, e.g. lazy.objectArray(values, shape)) of the block's shape; a numeric block is accepted too
+ * (its numbers become the elements). A block of ones-shape may also be returned as its one element
+ * wrapped in objectArray([value], ones): a bare value is ambiguous (an ndarray could be the element).
+ */
+function toObjectBlock(r: unknown, expect: readonly number[], what: string, info: BlockInfo, fix: string, expectWhat: string): Block {
+  let b: Block;
+  if (isObjectArray(r)) b = { data: r.data as unknown as TypedArray, shape: r.shape, stride: r.stride, offset: r.offset ?? 0 };
+  else if (isBlock(r)) {
+    const c = contiguous(r);
+    const n = sizeOf(c.shape);
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = c.data[c.offset + i];
+    b = makeBlock(out as unknown as TypedArray, c.shape);
+  } else {
+    throw new TypeError(
+      `${what}: the function returned ${describeValue(r)} on ${describeBlock(info)}, but the output dtype is "object"; ` +
+        `return an object array of the block's shape: lazy.objectArray(values, shape)`,
+    );
+  }
+  if (b.shape.length !== expect.length || b.shape.some((s, a) => s !== expect[a] && !Number.isNaN(expect[a]))) {
+    throw new RangeError(
+      `${what}: the function returned an object array of shape [${b.shape.join(", ")}] for ${describeBlock(info)}, ` +
+        `but ${expectWhat} [${expect.map((s) => (Number.isNaN(s) ? "NaN" : String(s))).join(", ")}]; ${fix}`,
+    );
   }
   return b;
 }
@@ -308,8 +339,18 @@ export function mapBlocksOf(fn: MultiBlockFunction | BlockFunction, arrays: read
     if (!(a instanceof LazyArray)) throw new TypeError(`mapBlocks: input ${i} is ${describeValue(a)}, not a LazyArray (wrap in-memory data with lazy.fromArray)`);
   });
   const label = opts.name ?? "map-blocks";
-  const source = opts.portable ? portableSource(fn as unknown as (...args: never[]) => unknown, "mapBlocks") : undefined;
-  const dtype = opts.dtype !== undefined ? checkDType(opts.dtype, "mapBlocks: dtype") : arrays.map((a) => a.dtype).reduce(promoteTypes);
+  const inDtypes = arrays.map((a) => a.dtype);
+  let dtype: DType;
+  if (opts.dtype !== undefined) dtype = checkDType(opts.dtype, "mapBlocks: dtype", true);
+  else if (inDtypes.includes("object")) {
+    if (!inDtypes.every((d) => d === "object")) {
+      throw new TypeError('mapBlocks: the inputs mix object (ragged) and numeric arrays; give the output dtype with the `dtype` option ("object" for JS values)');
+    }
+    dtype = "object";
+  } else dtype = inDtypes.reduce(promoteTypes);
+  // object blocks hold JS values that cannot cross to a worker thread: such tasks always run here
+  const objects = dtype === "object" || inDtypes.includes("object");
+  const source = opts.portable && !objects ? portableSource(fn as unknown as (...args: never[]) => unknown, "mapBlocks") : undefined;
   const shape = broadcastShapes(...arrays.map((a) => a.shape));
   const { arrays: aligned, chunks: inChunks } = unifyChunks(arrays, shape);
   const nd = shape.length;

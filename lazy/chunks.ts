@@ -160,7 +160,12 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     declared[a] = maxOf(list);
     return list;
   });
-  if (out.some((o) => o === "auto")) return autoChunks(out, declared, shape, opts);
+  if (out.some((o) => o === "auto")) {
+    if (opts.dtype === "object") {
+      throw new TypeError('chunks: "auto" cannot be used with dtype "object" (the size in bytes of its elements is unknown, as in dask); give the chunk sizes, e.g. -1 for whole axes');
+    }
+    return autoChunks(out, declared, shape, opts);
+  }
   return out as number[][];
 }
 

@@ -2,14 +2,14 @@
  * Creating LazyArrays: from in-memory arrays (scijs ndarray, typed arrays, nested JS arrays), and
  * zeros / ones / full / arange / linspace / seeded random, whose blocks are made inside their tasks.
  */
-import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf } from "./block";
+import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf, isObjectArray } from "./block";
 import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "./chunks";
-import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray } from "./dtype";
+import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, itemsize } from "./dtype";
 import { Layer, registerKernel } from "./graph";
 import { LazyArray } from "./array";
 
 export interface FromArrayOptions {
-  /** Chunk specification (default "auto": about 128 MiB blocks). */
+  /** Chunk specification (default "auto": about 128 MiB blocks; one block for an object array, whose bytes are unknown). */
   chunks?: ChunksSpec;
   /** dtype of nested JS arrays (default float64, bool for booleans); converts typed data when it differs. */
   dtype?: DType;
@@ -64,6 +64,14 @@ function firstLeaf(x: Nested): Nested {
 
 /** Turn an ndarray, a typed array (1-D), a nested JS array or a scalar into a Block and its dtype. */
 export function toBlock(data: unknown, dtype?: DType): { block: Block; dtype: DType } {
+  if (isObjectArray(data)) {
+    // an ndarray over a plain JS Array: an object array (its elements are kept as they are)
+    if (dtype !== undefined && dtype !== "object") {
+      throw new TypeError(`fromArray: an ndarray over a plain JS Array is an object array (dtype "object"), not ${dtype}; give a typed array for numbers`);
+    }
+    const b = data as { data: unknown[]; shape: number[]; stride: number[]; offset?: number };
+    return { block: { data: b.data as unknown as TypedArray, shape: b.shape, stride: b.stride, offset: b.offset ?? 0 }, dtype: "object" };
+  }
   if (isBlock(data)) {
     const d = dtype ?? dtypeOf(data);
     if (dtype !== undefined && dtypeOfTypedArray(allocate(dtype, 0)) !== dtypeOfTypedArray(data.data)) {
@@ -124,7 +132,8 @@ registerKernel<SliceParams>("source.slice", (_inputs, p, local) => view(local!.d
  */
 export function fromArray(data: unknown, opts: FromArrayOptions = {}): LazyArray {
   const { block, dtype } = toBlock(data, opts.dtype);
-  const chunks = normalizeChunks(opts.chunks ?? "auto", block.shape, { dtype });
+  // object arrays: one block by default (dask refuses "auto" for them: their bytes are unknown)
+  const chunks = normalizeChunks(opts.chunks ?? (dtype === "object" ? -1 : "auto"), block.shape, { dtype });
   const offs = chunks.map((c) => cumulative(c));
   const layer = new Layer({
     kind: "source",
@@ -132,7 +141,7 @@ export function fromArray(data: unknown, opts: FromArrayOptions = {}): LazyArray
     chunks,
     dtype,
     dependencies: [],
-    sourceBytes: sizeOf(block.shape) * block.data.BYTES_PER_ELEMENT,
+    sourceBytes: sizeOf(block.shape) * itemsize(dtype),
     task: (index, key) => ({
       key,
       op: "source.slice",

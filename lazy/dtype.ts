@@ -1,7 +1,10 @@
 /**
  * dtypes and numpy's type promotion.
  *
- * The engine has the nine dtypes below. numpy's 64-bit integers have no counterpart here: where numpy
+ * The engine has the nine numeric dtypes below, plus "object" (numpy's dtype('O')): an array whose
+ * elements are JS values (an ndarray per navigation pixel of a ragged signal, a dict...), held in
+ * plain JS Arrays. Object arrays can be created, sliced, rechunked, transposed, mapped over with
+ * mapBlocks and computed; arithmetic, reductions and type promotion refuse them (objectNotSupported). numpy's 64-bit integers have no counterpart here: where numpy
  * would produce int64 / uint64 (sums of integers, python ints outside 32 bits, int32 with uint32) we
  * produce float64, which is exact for integers up to 2^53. This is one of the documented differences
  * from numpy (docs/differences.md).
@@ -16,7 +19,11 @@ export type DType =
   | "uint16"
   | "uint32"
   | "float32"
-  | "float64";
+  | "float64"
+  | "object";
+
+/** The numeric dtypes (every dtype but "object"). */
+export type NumericDType = Exclude<DType, "object">;
 
 export type TypedArray =
   | Uint8Array
@@ -28,7 +35,8 @@ export type TypedArray =
   | Float32Array
   | Float64Array;
 
-export const DTYPES: readonly DType[] = Object.freeze([
+/** The numeric dtypes ("object" is not listed: it is accepted only where object arrays make sense). */
+export const DTYPES: readonly NumericDType[] = Object.freeze([
   "bool",
   "int8",
   "int16",
@@ -46,7 +54,7 @@ type Ctor = {
   BYTES_PER_ELEMENT: number;
 };
 
-const CTORS: Record<DType, Ctor> = {
+const CTORS: Record<NumericDType, Ctor> = {
   bool: Uint8Array,
   int8: Int8Array,
   int16: Int16Array,
@@ -58,12 +66,33 @@ const CTORS: Record<DType, Ctor> = {
   float64: Float64Array,
 };
 
-export function isDType(x: unknown): x is DType {
+/** Whether `x` names one of the numeric dtypes ("object" is not one). */
+export function isDType(x: unknown): x is NumericDType {
   return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
 }
 
-/** Throws a clear error if `d` is not one of the engine's dtypes. */
-export function checkDType(d: unknown, where = "dtype"): DType {
+/**
+ * The error for an operation that needs numbers on an object (ragged) array: it names the operation
+ * and the way to work on the elements instead.
+ */
+export function objectNotSupported(operation: string): TypeError {
+  return new TypeError(
+    `${operation} is not supported on a ragged/object array (dtype "object": its elements are JS values, not numbers); ` +
+      `work on the elements instead: signal.map(fn) on a ragged signal, or lazy mapBlocks(fn, { dtype }) on the array`,
+  );
+}
+
+/**
+ * Throws a clear error if `d` is not one of the engine's dtypes. "object" is accepted only with
+ * `allowObject` (where object arrays make sense: mapBlocks, map's outputDtype).
+ */
+export function checkDType(d: unknown, where = "dtype", allowObject = false): DType {
+  if (d === "object") {
+    if (allowObject) return d;
+    throw new TypeError(
+      `${where}: dtype "object" is not accepted here; object arrays come from fromArray of an object ndarray (lazy.objectArray) or from mapBlocks with { dtype: "object" }, and hold JS values, not numbers`,
+    );
+  }
   if (!isDType(d)) {
     const hint =
       d === "int64" || d === "uint64"
@@ -76,11 +105,13 @@ export function checkDType(d: unknown, where = "dtype"): DType {
   return d;
 }
 
+/** Bytes per element (8 for "object": numpy's pointer size; the objects themselves are not counted). */
 export function itemsize(d: DType): number {
-  return CTORS[d].BYTES_PER_ELEMENT;
+  return d === "object" ? 8 : CTORS[d].BYTES_PER_ELEMENT;
 }
 
 export function arrayConstructor(d: DType): Ctor {
+  if (d === "object") throw new TypeError('internal: dtype "object" has no typed-array constructor (its blocks hold plain JS Arrays)');
   return CTORS[d];
 }
 
@@ -98,15 +129,21 @@ export function sharedAllocation(): boolean {
   return sharedDepth > 0;
 }
 
-/** A new zero-filled typed array of `n` elements of dtype `d`. */
+/**
+ * A new zero-filled typed array of `n` elements of dtype `d`. For "object": a plain JS Array of
+ * `n` nulls (numpy's None), typed as TypedArray so that the engine's generic block code (views,
+ * copies, slicing, rechunking) handles it unchanged; it never goes to shared memory.
+ */
 export function allocate(d: DType, n: number, shared = sharedDepth > 0): TypedArray {
+  if (d === "object") return new Array<unknown>(n).fill(null) as unknown as TypedArray;
   const C = CTORS[d];
   if (shared) return new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT), 0, n);
   return new C(n);
 }
 
-/** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately). */
+/** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately; a plain JS Array is "object"). */
 export function dtypeOfTypedArray(a: TypedArray | ArrayLike<number>): DType {
+  if (Array.isArray(a)) return "object";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Int32Array) return "int32";
@@ -139,7 +176,8 @@ function signedOfBits(b: number): DType {
 
 /** numpy.promote_types restricted to our dtypes (int64 results become float64). */
 export function promoteTypes(a: DType, b: DType): DType {
-  if (a === b) return a;
+  if (a === b) return a; // object with object stays object (concatenating object arrays)
+  if (a === "object" || b === "object") throw objectNotSupported("type promotion with numbers");
   if (a === "bool") return b;
   if (b === "bool") return a;
   if (isFloat(a) || isFloat(b)) {
@@ -202,6 +240,7 @@ export function resultType(...operands: (DType | number | boolean)[]): DType {
   const arrays: DType[] = [];
   const scalars: (number | boolean)[] = [];
   for (const o of operands) {
+    if (o === "object") throw objectNotSupported("type promotion");
     if (typeof o === "string") arrays.push(checkDType(o));
     else scalars.push(o);
   }
@@ -278,6 +317,7 @@ function canCastSafe(from: LoopType, to: LoopType): boolean {
  * int32 where uint8 + 70000 runs in uint32. int64/uint64 loops are float64 here, float16 float32.
  */
 export function ufuncLoopType(...operands: (DType | number | boolean)[]): DType {
+  if (operands.includes("object")) throw objectNotSupported("type promotion");
   const arrays = operands.filter((o): o is DType => typeof o === "string").map((d) => checkDType(d));
   const scalars = operands.filter((o): o is number | boolean => typeof o !== "string");
   const kindOf = (s: number | boolean) => (typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2);
@@ -305,6 +345,8 @@ export function ufuncLoopType(...operands: (DType | number | boolean)[]): DType 
 /** JS source that casts the number expression `v` to dtype `d` with numpy's wrap-around for integers. */
 export function castCode(d: DType, v: string): string {
   switch (d) {
+    case "object":
+      throw objectNotSupported("a cast");
     case "bool":
       return `((${v}) ? 1 : 0)`;
     case "int8":
@@ -330,6 +372,8 @@ export function castCode(d: DType, v: string): string {
 export function castValue(d: DType, v: number | boolean): number {
   const n = typeof v === "boolean" ? (v ? 1 : 0) : v;
   switch (d) {
+    case "object":
+      return n;
     case "bool":
       return n ? 1 : 0;
     case "float32":

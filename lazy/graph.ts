@@ -54,7 +54,7 @@ export interface LayerInit {
   label: string;
   /** Block sizes of the output (intermediate layers: the shape of their partial results). */
   chunks: Chunks;
-  /** Output dtype, or "object" for intermediate values of reductions. */
+  /** Output dtype ("object": an object array, or the intermediate values of reductions, which no LazyArray wraps). */
   dtype: DType | "object";
   dependencies: readonly Layer[];
   /** The task of output block `index`. */

@@ -38,7 +38,7 @@ export {
   type AxisChunkSpec,
   type NormalizeOptions,
 } from "./chunks";
-export { DTYPES, promoteTypes, resultType, type DType, type TypedArray } from "./dtype";
+export { DTYPES, promoteTypes, resultType, type DType, type NumericDType, type TypedArray } from "./dtype";
 export {
   AbortError,
   Layer,
@@ -54,7 +54,8 @@ export {
   type TaskLocal,
 } from "./graph";
 export { closePool } from "./workers";
-export { toNested, toFlat, type NDArray, type Block } from "./block";
+export { setComputeObserver, type ComputeObserver, type ComputeRun } from "./hooks";
+export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./block";
 
 /** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): { start: number | null; stop: number | null; step: number | null } {

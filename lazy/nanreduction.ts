@@ -5,7 +5,7 @@
  * values, where needed, is one more reduction over the same source blocks. Integer and boolean
  * arrays hold no NaN: they take the plain reductions.
  */
-import { isFloat } from "./dtype";
+import { isFloat, objectNotSupported } from "./dtype";
 import { blockIndices, normalizeAxes, normalizeAxis } from "./chunks";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
 import { where } from "./ops";
@@ -29,6 +29,7 @@ function reduceOpts(o: ReduceOptions): ReduceOptions {
 }
 
 export function nanReduce(x: LazyArray, kind: NanKind, opts: ReduceOptions & VarOptions): LazyArray {
+  if (x.dtype === "object") throw objectNotSupported(kind);
   const o = opts ?? {};
   if (!isFloat(x.dtype)) {
     // no NaN in integers or booleans: numpy's nan-functions give the plain results
@@ -72,6 +73,7 @@ export function nanReduce(x: LazyArray, kind: NanKind, opts: ReduceOptions & Var
 }
 
 export function nanArgReduce(x: LazyArray, kind: "nanargmax" | "nanargmin", opts: ArgReduceOptions): LazyArray {
+  if (x.dtype === "object") throw objectNotSupported(kind);
   const o = opts ?? {};
   if (!isFloat(x.dtype)) return kind === "nanargmax" ? x.argmax(o) : x.argmin(o);
   const fill = kind === "nanargmax" ? -Infinity : Infinity;

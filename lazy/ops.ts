@@ -3,7 +3,7 @@
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
 import { Chunks, UnknownChunksError, cumulative, sameAxisChunks } from "./chunks";
-import { DType, checkDType, resultType, ufuncLoopType } from "./dtype";
+import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "./dtype";
 import {
   BinaryOp,
   Expr,
@@ -95,6 +95,7 @@ export function unifyChunks(arrays: readonly LazyArray[], shape: readonly number
  * operand (an input node for arrays, a constant node for scalars) and returns the expression.
  */
 export function elementwise(operands: readonly Operand[], build: (leaves: Expr[]) => Expr, label: string): LazyArray {
+  rejectObjects(label, operands);
   const arrays: LazyArray[] = [];
   const slot = new Map<string, number>();
   const leaves: Expr[] = operands.map((o) => {
@@ -148,10 +149,16 @@ function scalarLoopType(a: Operand, b: Operand): DType {
   return commonType(a instanceof LazyArray ? a : a, b instanceof LazyArray ? b : b);
 }
 
+/** Elementwise operations need numbers: object (ragged) arrays get a clear error naming the operation. */
+function rejectObjects(label: string, operands: readonly Operand[]): void {
+  if (operands.some((o) => o instanceof LazyArray && o.dtype === "object")) throw objectNotSupported(label);
+}
+
 /** Ops numpy resolves with its default (loop search) type resolver rather than result_type. */
 const LOOP_SEARCH = new Set<BinaryOp>(["floorDiv", "mod", "pow"]);
 
 export function binary(op: BinaryOp, a: Operand, b: Operand): LazyArray {
+  rejectObjects(op, [a, b]);
   const common = LOOP_SEARCH.has(op)
     ? ufuncLoopType(a instanceof LazyArray ? a.dtype : a, b instanceof LazyArray ? b.dtype : b)
     : scalarLoopType(a, b);
@@ -163,13 +170,15 @@ export function unary(op: UnaryOp, a: LazyArray): LazyArray {
 }
 
 export function astype(a: LazyArray, dtype: DType): LazyArray {
-  checkDType(dtype, "astype");
   if (dtype === a.dtype) return a;
+  rejectObjects("astype", [a]);
+  checkDType(dtype, "astype");
   return elementwise([a], ([x]) => castExpr(x, dtype), `astype-${dtype}`);
 }
 
 /** numpy.where(cond, a, b). */
 export function where(cond: Operand, a: Operand, b: Operand): LazyArray {
+  rejectObjects("where", [cond, a, b]);
   const common = resultType(
     a instanceof LazyArray ? a.dtype : a,
     b instanceof LazyArray ? b.dtype : b,

@@ -9,7 +9,7 @@
  */
 import { Block, copyInto, emptyBlock, toNDArray, view } from "./block";
 import { UnknownChunksError, cumulative, hasUnknown, normalizeAxis } from "./chunks";
-import { DType, allocate, castValue, checkDType } from "./dtype";
+import { DType, allocate, castValue, checkDType, objectNotSupported } from "./dtype";
 import { Key, Layer, registerKernel } from "./graph";
 import { BlockFunction, BlockInfo, Boundary, LazyArray, MapOverlapOptions } from "./array";
 import { InfoParams, callUser, decodeInfo, infoParams, toResultBlock } from "./blockwise";
@@ -170,6 +170,7 @@ export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOpti
     throw new TypeError("mapOverlap: the `depth` option is required (the halo width: a number, a per-axis list or {axis: depth})");
   }
   if (hasUnknown(x.chunks)) throw new UnknownChunksError("mapOverlap");
+  if (x.dtype === "object") throw objectNotSupported("mapOverlap (its boundary fill)");
   const nd = x.ndim;
   const depth = coerceDepth(opts.depth, nd);
   const boundary = coerceBoundary(opts.boundary, nd);

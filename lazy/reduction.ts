@@ -15,7 +15,7 @@
  */
 import { Block, cStrides } from "./block";
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "./chunks";
-import { DType, TypedArray, allocate, checkDType, isFloat } from "./dtype";
+import { DType, TypedArray, allocate, checkDType, isFloat, objectNotSupported } from "./dtype";
 import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "./graph";
 import { ElementwiseParams, Expr, evaluateScratch } from "./elementwise";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
@@ -761,6 +761,7 @@ function reducedSize(x: LazyArray, axes: readonly number[]): number {
 /** sum, prod, mean, min, max, var, std, any, all over `opts.axis` (all axes by default). */
 export function reduce(x: LazyArray, kind: ReductionKind, opts: ReduceOptions & VarOptions): LazyArray {
   if (!KINDS.includes(kind)) throw new TypeError(`reduce: unknown reduction ${JSON.stringify(kind)}; expected one of ${KINDS.join(", ")}`);
+  if (x.dtype === "object") throw objectNotSupported(kind);
   const o = opts ?? {};
   const axes = normalizeAxesFor(kind, o.axis, x.ndim);
   const keepdims = checkKeepdims(o.keepdims, kind);
@@ -823,6 +824,7 @@ const INT32_LIMIT = 2 ** 31;
  */
 export function argReduce(x: LazyArray, kind: ArgKind, opts: ArgReduceOptions): LazyArray {
   if (kind !== "argmax" && kind !== "argmin") throw new TypeError(`argReduce: unknown reduction ${JSON.stringify(kind)}; expected argmax or argmin`);
+  if (x.dtype === "object") throw objectNotSupported(kind);
   const o = opts ?? {};
   const keepdims = checkKeepdims(o.keepdims, kind);
   const nd = x.ndim;

@@ -405,6 +405,7 @@ registerKernel<MaskParams>("slicing.mask", (inputs, p) => {
       if (!md[mo + mi]) continue;
       const s = base + mi * T;
       if (T === 1) out[o] = xd[s];
+      else if (Array.isArray(xd)) for (let t = 0; t < T; t++) out[o + t] = xd[s + t]; // an object block
       else (out as Float64Array).set((xd as Float64Array).subarray(s, s + T), o);
       o += T;
     }

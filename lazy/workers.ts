@@ -7,7 +7,8 @@
  * Blocks cross threads as SharedArrayBuffer views (no copy). A block in an ordinary ArrayBuffer (an
  * in-memory source given to fromArray) is copied compactly into shared memory when a worker needs it.
  * Tasks carrying `local` (user functions, in-memory sources) run on the main thread, between the
- * workers' tasks.
+ * workers' tasks, and so does every task that reads an object block (dtype "object": plain JS
+ * Arrays of JS values, which cannot be shared between threads).
  */
 import * as os from "node:os";
 import * as path from "node:path";
@@ -199,6 +200,11 @@ export async function closePool(): Promise<void> {
   await p?.close();
 }
 
+/** Whether a task value is an object block (its data a plain JS Array): it stays on the main thread. */
+function isObjectBlock(v: unknown): boolean {
+  return typeof v === "object" && v !== null && Array.isArray((v as { data?: unknown }).data) && Array.isArray((v as { shape?: unknown }).shape);
+}
+
 /** A copy of a block's values in shared memory, unless it already is there. */
 function toShared(v: unknown): unknown {
   return isBlock(v) && !(v.data.buffer instanceof SharedArrayBuffer) ? copyOf(v, true) : v;
@@ -347,7 +353,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
         };
         for (let key = next(); key !== undefined; key = next()) {
           const t = p.tasks.get(key) as Task;
-          if (t.local !== undefined) {
+          if (t.local !== undefined || t.deps.some((d) => isObjectBlock(st.cache.get(d)))) {
             let v: unknown;
             try {
               const inputs = t.deps.map((d) => st.cache.get(d));

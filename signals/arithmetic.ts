@@ -36,6 +36,7 @@ import { broadcastShapes } from "../lazy/ops";
 import { dtypeOfTypedArray } from "../lazy/dtype";
 import { AxesManager, DataAxis, pyNumber } from "./axes";
 import type { BaseSignal, SignalData, SignalOptions } from "./signal";
+import { rejectRagged } from "./ragged";
 
 /** What a signal can be combined with: another signal, a scalar, or an array broadcast against its data. */
 export type SignalOperand = BaseSignal | number | boolean | NDArray | LazyArray;
@@ -260,7 +261,11 @@ export function binary(op: SignalBinaryOp, a: BaseSignal, b: SignalOperand): Bas
         "(as HyperSpy, which has no reflected operators: the signal must be the left operand; write e.g. 1 + s as s.add(1), 1 - s as s.neg().add(1))",
     );
   }
-  if (isSignal(b)) return signalWithSignal(op, a, b);
+  rejectRagged(a, `${op} (${SYMBOL[op]})`);
+  if (isSignal(b)) {
+    rejectRagged(b, `${op} (${SYMBOL[op]})`);
+    return signalWithSignal(op, a, b);
+  }
   if (typeof b === "number" || typeof b === "boolean") {
     const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a, b]) : undefined;
     return result(a, apply(op, a.lazyData(), b), a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);
@@ -275,6 +280,7 @@ export function binary(op: SignalBinaryOp, a: BaseSignal, b: SignalOperand): Bas
 export function unary(op: SignalUnaryOp, a: BaseSignal): BaseSignal {
   if (!UNARY_OPS.has(op)) throw new TypeError(`unknown operation ${String(op)}; one of ${[...UNARY_OPS].join(", ")}`);
   if (!isSignal(a)) throw new TypeError(`${op}: expected a signal, got '${pyTypeName(a)}'`);
+  rejectRagged(a, op);
   const data = a.lazyData()[op]();
   const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a]) : undefined;
   return result(a, data, a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);

@@ -19,6 +19,7 @@ import { allocate, dtypeOfTypedArray, isFloat } from "../lazy/dtype";
 import { blockIndices } from "../lazy/chunks";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal } from "./signal";
+import { rejectRagged } from "./ragged";
 
 export type Mask = NDArray | LazyArray | BaseSignal;
 
@@ -54,6 +55,7 @@ function maskArray(m: Mask, name: string, shape: readonly number[]): LazyArray {
 }
 
 export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): Generator<NDArray> {
+  rejectRagged(s, "blockIterator (use iterateSignal() for a ragged signal's elements)");
   const flat = opts.flatSignal ?? true;
   const am = s.axesManager;
   const nav = am.navigationIndicesInArray.slice().sort((a, b) => a - b);

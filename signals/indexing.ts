@@ -36,6 +36,10 @@
  * - Units: values with units are converted between SI prefixes of the same unit (nm, µm, m, Å,
  *   eV, keV, ...), not with pint's full unit system; other conversions are an error saying so.
  * - ROI objects are not accepted as indices.
+ *
+ * Ragged signals: `inav` works (the elements are kept, not copied); indexing every navigation axis
+ * with an integer gives a `(|ragged)` signal holding that element in data of shape [1], as HyperSpy.
+ * `isig` raises HyperSpy's "`isig` is not supported for ragged signal."
  */
 import type { BaseSignal } from "./signal";
 import { LazyArray, type Slice } from "../lazy/array";
@@ -402,6 +406,10 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   if (scalar) lazy = lazy.reshape([1]);
   const data = d instanceof LazyArray ? lazy : lazy.computeSync(); // compute() always returns a new array
 
+  if (scalar && am.ragged) {
+    // a ragged signal without navigation axes: its one element in data of shape [1], no axes (HyperSpy's (|ragged))
+    return s.withData(data, []);
+  }
   if (scalar) {
     // HyperSpy's add_scalar_axis: a BaseSignal / LazySignal with one "Scalar" axis
     return s.withData(data, [new DataAxis({ name: "Scalar", size: 1, scale: 1, offset: 0, navigate: false })]);
@@ -409,7 +417,7 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   if (new AxesManager(kept.map((a) => a.copy())).signalDimension !== oldSigDim) return s.withData(data, kept);
   // the signal dimension did not change: HyperSpy keeps the class
   const cls = s.constructor as new (data: unknown, opts: object) => BaseSignal;
-  return new cls(data, { axes: kept, metadata: s.metadata, originalMetadata: s.originalMetadata });
+  return new cls(data, { axes: kept, metadata: s.metadata, originalMetadata: s.originalMetadata, ragged: am.ragged });
 }
 
 

@@ -6,6 +6,9 @@
  * Eager signals yield views of their data. Lazy signals compute the navigation chunk that holds the
  * pixel (as HyperSpy's `_get_cache_dask_chunk`) on this thread, and keep the chunks of the current
  * band of the slowest axes, so a flyback or serpentine path computes each chunk once.
+ *
+ * A ragged signal yields each pixel's element itself (e.g. its ndarray of peak positions); HyperSpy
+ * yields it wrapped in a 1-element object array.
  */
 import ndarray = require("ndarray");
 import { LazyArray } from "../lazy/array";
@@ -33,6 +36,10 @@ function pickArgs(nd: number, navArray: readonly number[], natural: readonly num
 
 export function* iterateSignal(s: BaseSignal, opts: IterateOptions = {}): Generator<NDArray> {
   const am = s.axesManager;
+  if (am.ragged) {
+    yield* iterateRagged(s, opts) as Generator<NDArray>;
+    return;
+  }
   const navArray = am.navigationAxes.map((ax) => am.indexInArray(ax)); // natural order
   const path = opts.iterpath ?? "flyback";
   const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : path;
@@ -73,6 +80,53 @@ export function* iterateSignal(s: BaseSignal, opts: IterateOptions = {}): Genera
     }
     const local = idx.map((v, i) => v - offs[navArray[i]][blockOf[i]]);
     yield atLeast1d(chunk.pick(...pickArgs(nd, navArray, local)) as NDArray);
+  }
+}
+
+/** A ragged signal's elements in iteration-path order (the navigation chunk of each computed once per band, as above). */
+function* iterateRagged(s: BaseSignal, opts: IterateOptions): Generator<unknown> {
+  const am = s.axesManager;
+  const path = opts.iterpath ?? "flyback";
+  const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : path;
+  const navArray = am.navigationAxes.map((ax) => am.indexInArray(ax)); // natural order
+  const data = s.data;
+  const nd = data.shape.length;
+  // array-order index of a pixel (no navigation axes: the one element at [0])
+  const at = (idx: readonly number[]): number[] => {
+    const a = new Array<number>(nd).fill(0);
+    navArray.forEach((ax, i) => (a[ax] = idx[i]));
+    return a;
+  };
+  if (!(data instanceof LazyArray)) {
+    for (const idx of indices) {
+      checkIndex(idx, am.navigationShape);
+      yield (data.get as (...i: number[]) => unknown)(...at(idx));
+    }
+    return;
+  }
+  const offs = data.chunks.map((c) => cumulative(c));
+  const cache = new Map<string, NDArray>();
+  let band = "";
+  for (const idx of indices) {
+    checkIndex(idx, am.navigationShape);
+    const full = at(idx);
+    const blockOf = full.map((v, a) => {
+      let b = 0;
+      while (offs[a][b + 1] <= v) b++;
+      return b;
+    });
+    const thisBand = navArray.slice(1).map((a) => blockOf[a]).join(",");
+    if (thisBand !== band) {
+      cache.clear();
+      band = thisBand;
+    }
+    const key = blockOf.join(",");
+    let chunk = cache.get(key);
+    if (!chunk) {
+      chunk = data.get(...blockOf.map((b, a) => `${offs[a][b]}:${offs[a][b + 1]}`)).computeSync();
+      cache.set(key, chunk);
+    }
+    yield (chunk.get as (...i: number[]) => unknown)(...full.map((v, a) => v - offs[a][blockOf[a]]));
   }
 }
 

@@ -29,11 +29,21 @@
  * - Per-pixel results must have exactly the output shape (or one element, broadcast); numpy's other
  *   broadcasting into the output is not done.
  * - Errors inside `fn` name the navigation pixel (natural order) and keep the original as `cause`.
- * - `ragged: true` is not supported yet (the engine has no object dtype).
+ * - Over a ragged signal, `fn` receives the pixel's element itself (e.g. its ndarray of peak
+ *   positions), also in the shape-guess call (HyperSpy's guess call gets it wrapped in a (1, n)
+ *   array, so `lambda x: x[:2]` guesses shape (1, 2) there).
+ *
+ * Ragged output (`ragged: true`, or inherited from a ragged signal as HyperSpy's `ragged=None`):
+ * each pixel's result is stored as it is returned (an ndarray of any length, a JS array, a dict...;
+ * an ndarray that is a view of the input is copied) in an object array of the navigation shape;
+ * no shape-guess call is made; the axes are the navigation axes only and the result is a ragged
+ * BaseSignal / LazySignal (`(3, 2|ragged)`). On a lazy signal it is the same one blockwise layer
+ * over the navigation chunks. Object data never goes to worker threads: with ragged input or
+ * output every task runs on the main thread (`portable` is ignored there).
  */
 import { LazyArray } from "../lazy/array";
 import type { Block, NDArray } from "../lazy/block";
-import { dtypeOf, isBlock, toNDArray, contiguous } from "../lazy/block";
+import { dtypeOf, isBlock, toNDArray, contiguous, copyOf } from "../lazy/block";
 import { hasUnknown, UnknownChunksError } from "../lazy/chunks";
 import { DType, checkDType, dtypeOfTypedArray } from "../lazy/dtype";
 import { mapBlocks } from "../lazy/blockwise";
@@ -44,9 +54,14 @@ import type { BaseSignal, SignalData } from "./signal";
 
 /** Per-pixel values of iterating signals and constants, by the names given in `args`. */
 export type MapArgs = { [name: string]: unknown };
-/** What the mapped function may return for one pixel. */
+/** What the mapped function may return for one pixel (with `ragged: true`: any JS value). */
 export type MapResult = NDArray | Block | number | boolean | ArrayLike<number> | readonly unknown[];
-export type MapFunction = (signal: NDArray, args: MapArgs) => MapResult;
+/**
+ * The mapped function: the pixel's signal (an ndarray view; over a ragged signal, the pixel's
+ * element, whose type `T` names: default NDArray, not checked) and the per-pixel / constant args.
+ * It returns a MapResult, or any JS value when the output is ragged.
+ */
+export type MapFunction<T = NDArray> = (signal: T, args: MapArgs) => MapResult | object | string | null;
 export interface MapOptions {
   /** Signals with the same navigation shape iterate alongside (each pixel's value), anything else is a constant. */
   args?: MapArgs;
@@ -58,7 +73,10 @@ export interface MapOptions {
   outputSignalSize?: readonly number[];
   /** Output dtype; default: from a call on pixel 0. */
   outputDtype?: DType;
-  /** Not supported yet (needs an object dtype). */
+  /**
+   * Ragged output (HyperSpy's ragged): each pixel's result is kept as returned (any length or type)
+   * in a ragged signal. Default: the signal's own `ragged` (HyperSpy's None).
+   */
   ragged?: boolean;
   /** Run `fn` on worker threads (mapBlocks' portable): it may then use only its arguments; constants must be JSON values. */
   portable?: boolean;
@@ -67,8 +85,8 @@ export interface MapOptions {
 /** Parameters of the per-block worker (JSON: they travel to workers with portable functions). */
 interface BlockParams {
   nNav: number;
-  /** Per input: first trailing position and its signal shape; whether its pixel value is squeezed. */
-  inputs: { start: number; sig: number[]; squeeze: boolean }[];
+  /** Per input: first trailing position and its signal shape; whether its pixel value is squeezed; whether it holds objects (a ragged signal: its element is passed). */
+  inputs: { start: number; sig: number[]; squeeze: boolean; object: boolean }[];
   /** Names of the iterating arguments (inputs 1..). */
   argKeys: string[];
   outSig: number[];
@@ -82,7 +100,14 @@ interface BlockParams {
  * output block. SELF-CONTAINED (no outside names) because its source is sent to worker threads when
  * the user's function is portable.
  */
-function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number][] } | null, fn: MapFunction, p: BlockParams, consts: MapArgs): unknown {
+function processBlock(
+  blocks: NDArray[],
+  info: { arrayLocation: [number, number][] } | null,
+  fn: MapFunction<unknown>,
+  p: BlockParams,
+  consts: MapArgs,
+  keepObject: ((r: unknown, inputs: NDArray[]) => unknown) | null,
+): unknown {
   const nNav = p.nNav;
   const data = blocks[0];
   const chunkNav = data.shape.slice(0, nNav);
@@ -94,7 +119,8 @@ function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number]
     uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
   };
   const isBool = p.outDtype === "bool";
-  const out = p.guess ? null : new ctors[p.outDtype](nPix * outSize);
+  const isObject = p.outDtype === "object";
+  const out = p.guess ? null : isObject ? new Array<unknown>(nPix).fill(null) : new ctors[p.outDtype](nPix * outSize);
   const fmt = (s: readonly number[]) => "(" + s.join(", ") + (s.length === 1 ? ",)" : ")");
   const pick = (k: number, idx: number[]): unknown => {
     const inp = p.inputs[k];
@@ -105,6 +131,7 @@ function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number]
       const inside = j >= 0 && j < inp.sig.length;
       args.push(inside && !(inp.squeeze && inp.sig[j] === 1) ? null : 0);
     }
+    if (inp.object) return (b.get as (...a: (number | null)[]) => unknown)(...args.map((v) => (v === null ? 0 : v)));
     const v = (b.pick as (...a: (number | null)[]) => NDArray)(...args);
     if (typeof v === "number") return v;
     if (v.shape.length === 0) return v.data[v.offset];
@@ -118,7 +145,7 @@ function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number]
     p.argKeys.forEach((key, k) => (a[key] = pick(k + 1, idx)));
     let r: unknown;
     try {
-      r = fn(pick(0, idx) as NDArray, a);
+      r = fn(pick(0, idx), a);
     } catch (e) {
       const msg = e instanceof Error ? e.name + ": " + e.message : String(e);
       const err = new Error("map: the function threw on " + where() + ": " + msg, { cause: e });
@@ -126,6 +153,16 @@ function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number]
       throw err;
     }
     if (p.guess) return r;
+    if (isObject) {
+      // ragged output: the value itself, one per pixel
+      if (r === undefined) throw new TypeError("map: the function returned undefined (did it forget to return?) on " + where() + "; with ragged: true any other value is kept as it is");
+      (out as unknown[])[n] = keepObject ? keepObject(r, blocks) : r;
+      for (let d = nNav - 1; d >= 0; d--) {
+        if (++idx[d] < chunkNav[d]) break;
+        idx[d] = 0;
+      }
+      continue;
+    }
     // the result's values in C order, and its shape
     let vals: ArrayLike<number | boolean>;
     let shape: number[];
@@ -179,7 +216,7 @@ function processBlock(blocks: NDArray[], info: { arrayLocation: [number, number]
     if (!same && vals.length !== 1) {
       throw new RangeError(
         "map: could not broadcast input array from shape " + fmt(shape) + " into shape " + fmt(p.outSig) + " on " + where() +
-          ": every pixel's output must have the shape found on pixel 0 or given by outputSignalSize (ragged outputs are not supported yet)",
+          ": every pixel's output must have the shape found on pixel 0 or given by outputSignalSize; pass ragged: true for outputs of varying shape",
       );
     }
     const o = out as { [i: number]: number };
@@ -266,12 +303,20 @@ function mapError(e: unknown): unknown {
   return e;
 }
 
-export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): BaseSignal {
-  if (typeof fn !== "function") throw new TypeError(`map: the function must be a function (signal, args) => result, got ${typeof fn}`);
-  if (opts.ragged) {
-    throw new Error("map: ragged: true is not supported yet (ragged signals need an object dtype, which the lazy engine does not have); return outputs of one shape");
-  }
+/** A ragged result that is an ndarray viewing an input block's memory is copied (it would alias the signal's data). */
+function keepRaggedValue(r: unknown, inputs: NDArray[]): unknown {
+  if (isBlock(r) && inputs.some((b) => b.data === r.data)) return toNDArray(copyOf(r));
+  return r;
+}
+
+export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapOptions = {}): BaseSignal {
+  if (typeof fnIn !== "function") throw new TypeError(`map: the function must be a function (signal, args) => result, got ${typeof fnIn}`);
+  const fn = fnIn as MapFunction<unknown>;
   const am = s.axesManager;
+  const ragged = opts.ragged ?? s.ragged;
+  if (ragged && ((opts.outputDtype !== undefined && opts.outputDtype !== "object") || (opts.outputSignalSize !== undefined && opts.outputSignalSize.length > 0))) {
+    throw new TypeError("map: ragged: true keeps one JS value per pixel (dtype \"object\", no signal axes); outputSignalSize and outputDtype do not apply (pass ragged: false for numeric output)");
+  }
   const inplace = opts.inplace ?? true;
   const lazyOutput = opts.lazyOutput ?? s.isLazy;
   const navShape = am.navigationShape; // natural order
@@ -331,21 +376,21 @@ export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): Base
     let x = d;
     for (let i = 0; i < before; i++) x = x.expandDims(nNav);
     for (let i = 0; i < after; i++) x = x.expandDims(x.ndim);
-    inputs.push({ start: pos, sig: sigs[k], squeeze: k > 0 });
+    inputs.push({ start: pos, sig: sigs[k], squeeze: k > 0, object: d.dtype === "object" });
     arrays.push(x);
     pos += sigs[k].length;
   });
   const argKeys = iterating.map((i) => i.key);
 
   // --- output signal size and dtype: given, or from a call on pixel 0 (as HyperSpy)
-  let outSig = opts.outputSignalSize ? Array.from(opts.outputSignalSize) : undefined;
+  let outSig = ragged ? [] : opts.outputSignalSize ? Array.from(opts.outputSignalSize) : undefined;
   if (outSig && outSig.some((n) => !Number.isInteger(n) || n < 0)) {
     throw new RangeError(`map: outputSignalSize must be a list of non-negative integers (array order), got [${outSig.join(", ")}]`);
   }
-  let outDtype = opts.outputDtype !== undefined ? checkDType(opts.outputDtype, "map: outputDtype") : undefined;
+  let outDtype: DType | undefined = ragged ? "object" : opts.outputDtype !== undefined ? checkDType(opts.outputDtype, "map: outputDtype") : undefined;
   if (outSig === undefined || outDtype === undefined) {
     const first = arrays.map((x) => x.get(...x.shape.map((_, a) => (a < nNav ? "0:1" : ":"))).computeSync());
-    const r = processBlock(first, null, fn, { nNav, inputs, argKeys, outSig: [], outDtype: "float64", guess: true }, consts);
+    const r = processBlock(first, null, fn, { nNav, inputs, argKeys, outSig: [], outDtype: "float64", guess: true }, consts, null);
     const ri = resultInfo(r);
     outSig ??= ri.shape;
     outDtype ??= ri.dtype;
@@ -358,12 +403,15 @@ export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): Base
   const trailing = Array.from({ length: nTrail }, (_, i) => nNav + i);
   const newAxis = outSigData.map((_, i) => nNav + i);
   let blockFn: (blocks: NDArray[], info: { arrayLocation: [number, number][] }) => unknown;
-  if (opts.portable) {
+  // object (ragged) data or output cannot go to worker threads: those tasks run here
+  const objects = outDtype === "object" || inputs.some((i) => i.object);
+  const portable = (opts.portable ?? false) && !objects;
+  if (portable) {
     const userSrc = portableSource(fn as unknown as (...args: never[]) => unknown, "map");
-    const body = `return (${processBlock.toString()})(blocks, info, (${userSrc}), ${JSON.stringify(params)}, ${JSON.stringify(consts)});`;
+    const body = `return (${processBlock.toString()})(blocks, info, (${userSrc}), ${JSON.stringify(params)}, ${JSON.stringify(consts)}, null);`;
     blockFn = new Function("blocks", "info", body) as typeof blockFn;
   } else {
-    blockFn = (blocks, info) => processBlock(blocks, info, fn, params, consts);
+    blockFn = (blocks, info) => processBlock(blocks, info, fn, params, consts, outDtype === "object" ? keepRaggedValue : null);
   }
   const mapped = mapBlocks(blockFn as never, arrays, {
     dtype: outDtype,
@@ -371,13 +419,16 @@ export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): Base
     newAxis,
     chunks: [...chunks.map(() => null), ...outSigData.map((n) => [n])],
     name: "map",
-    portable: opts.portable ?? false,
+    portable,
   });
 
-  // --- axes: navigation kept; first signal axes kept (size refreshed), surplus dropped, missing appended
+  // --- axes: navigation kept; first signal axes kept (size refreshed), surplus dropped, missing appended;
+  //     ragged output: the navigation axes only
   const navAxes = am.axes.filter((a) => a.navigate).map((a) => a.copy());
   const oldSig = am.axes.filter((a) => !a.navigate);
-  const sigAxes: DataAxis[] = scalarAxis
+  const sigAxes: DataAxis[] = ragged
+    ? []
+    : scalarAxis
     ? [new DataAxis({ name: "Scalar", size: 1, navigate: false })]
     : outSig.map((n, i) => {
         if (i < oldSig.length) {
@@ -427,10 +478,11 @@ export function map(s: BaseSignal, fn: MapFunction, opts: MapOptions = {}): Base
     result = s.withData(nd, axes);
   }
   if (!inplace) return result;
-  // in place: same class and axis count (checked above); refresh the axes, then the data
+  // in place: same class and axis count (checked above); refresh the axes and the ragged flag, then the data
   am.axes.forEach((ax, i) => {
     ax.size = axes[i].size;
   });
+  am.ragged = ragged;
   s.data = result.data;
   return s;
 }

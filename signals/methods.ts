@@ -12,6 +12,7 @@
 import { LazyArray, Index } from "../lazy/array";
 import type { BaseSignal } from "./signal";
 import type { DataAxis } from "./axes";
+import { rejectRagged } from "./ragged";
 
 /**
  * HyperSpy's diff: the discrete difference of order `order` along one axis (natural index, name or
@@ -21,6 +22,7 @@ import type { DataAxis } from "./axes";
  */
 export function diff(s: BaseSignal, axis: number | string | DataAxis, order = 1): BaseSignal {
   if (!Number.isInteger(order) || order < 0) throw new RangeError(`diff: order must be a non-negative integer, got ${order}`);
+  rejectRagged(s, "diff");
   const am = s.axesManager;
   const ax = typeof axis === "object" ? axis : am.get(axis);
   const a = am.indexInArray(ax);

@@ -25,6 +25,7 @@ import { DType, DTYPES, isFloat } from "../lazy/dtype";
 import { DataAxis, AxesManager } from "./axes";
 import type { BaseSignal, SignalData } from "./signal";
 import type { MetadataValue } from "./metadata";
+import { rejectRagged } from "./ragged";
 
 export interface RebinOptions {
   /** New sizes, natural order (navigation then signal), as HyperSpy's new_shape. */
@@ -98,11 +99,12 @@ function alignChunks(chunks: readonly number[], f: number): number[] {
 /** HyperSpy's rebin: sum blocks for integer divisors, interpolate otherwise (in-memory signals only). */
 export function rebin(s: BaseSignal, opts: RebinOptions): BaseSignal {
   if (typeof opts !== "object" || opts === null) throw new TypeError("rebin: give options {newShape} or {scale}");
+  rejectRagged(s, "rebin");
   const factors = factorsOf(s, opts);
   const am = s.axesManager;
   const shape = am.axes.map((a) => a.size);
   const dtypeOpt = opts.dtype;
-  if (dtypeOpt !== undefined && dtypeOpt !== "same" && !DTYPES.includes(dtypeOpt)) {
+  if (dtypeOpt !== undefined && dtypeOpt !== "same" && !(DTYPES as readonly DType[]).includes(dtypeOpt)) {
     throw new TypeError('`dtype` argument needs to be None, a numpy dtype or the string "same". (rebin: dtype is undefined, "same" or one of ' + DTYPES.join(", ") + ")");
   }
   const needsLinear = factors.some((f, i) => !Number.isInteger(f) || shape[i] % f !== 0);
@@ -241,6 +243,7 @@ export function stack(signals: readonly BaseSignal[], opts: StackOptions = {}): 
       throw new TypeError(`Objects of type ${typeof x} cannot be stacked (stack: item ${i} is not a signal)`);
     }
   });
+  signals.forEach((x) => rejectRagged(x, "stack"));
   if (opts.lazy !== undefined && typeof opts.lazy !== "boolean") throw new TypeError("'lazy' argument has to be None, True or False (stack: lazy is true, false or undefined)");
   const lazy = opts.lazy ?? signals.some((x) => x.isLazy);
   const first = signals[0];

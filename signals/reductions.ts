@@ -36,6 +36,7 @@ import { fromArray } from "../lazy/creation";
 import type { NDArray } from "../lazy/block";
 import type { BaseSignal, SignalData } from "./signal";
 import { AxesManager, DataAxis } from "./axes";
+import { rejectRagged } from "./ragged";
 
 /** One axis: a natural index, a name or a DataAxis. */
 export type AxisKey = number | string | DataAxis;
@@ -140,6 +141,7 @@ export function reduce(s: BaseSignal, kind: SignalReduction, opts: SignalReduceO
   if (!REDUCTIONS.includes(kind)) {
     throw new RangeError(`unknown reduction ${JSON.stringify(kind)}; use one of ${REDUCTIONS.join(", ")}`);
   }
+  rejectRagged(s, kind);
   const ddof = opts.ddof;
   if (ddof !== undefined) {
     if (!WITH_DDOF.includes(kind)) throw new TypeError(`${kind}: ddof is only for std, var, nanstd and nanvar`);
@@ -205,6 +207,7 @@ function oneAxis(s: BaseSignal, axis: AxisSelector | undefined, what: string): D
 
 /** HyperSpy's indexmax: the index of the maximum along one axis (numpy's argmax: the first maximum, or the first NaN). */
 export function indexmax(s: BaseSignal, axis: AxisSelector): BaseSignal {
+  rejectRagged(s, "indexmax");
   const ax = oneAxis(s, axis, "indexmax");
   const r = lazyOf(s.data).argmax({ axis: s.axesManager.indexInArray(ax) });
   return finish(s, r, [ax]);
@@ -212,6 +215,7 @@ export function indexmax(s: BaseSignal, axis: AxisSelector): BaseSignal {
 
 /** HyperSpy's valuemax: the axis value (offset + scale * index) at the maximum along one axis. */
 export function valuemax(s: BaseSignal, axis: AxisSelector): BaseSignal {
+  rejectRagged(s, "valuemax");
   const ax = oneAxis(s, axis, "valuemax");
   const idx = lazyOf(s.data).argmax({ axis: s.axesManager.indexInArray(ax) });
   // index2value: the same float64 numbers as offset + scale * arange(size)[index]

@@ -10,13 +10,14 @@
  * None and changes the object's class in place, which JavaScript objects cannot do).
  *
  * Operations live in their own modules (indexing.ts, arithmetic.ts, reductions.ts, iterate.ts,
- * blockiter.ts); `map`, `rebin` and `hs.stack` are still to come (see docs/signals.md).
+ * blockiter.ts, map.ts, rebin.ts, methods.ts). Ragged signals (`{ ragged: true }`, data of dtype
+ * "object" holding one JS value per navigation pixel) are described in ragged.ts.
  */
 import { LazyArray } from "../lazy/array";
-import { NDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType } from "../lazy/block";
+import { NDArray, ObjectNDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType, isObjectArray } from "../lazy/block";
 import { toBlock, fromArray } from "../lazy/creation";
 import { ChunksSpec, AxisChunkSpec } from "../lazy/chunks";
-import { DType, dtypeOfTypedArray } from "../lazy/dtype";
+import { DType } from "../lazy/dtype";
 import { ComputeOptions } from "../lazy/graph";
 import { AxesManager, AxisOptions, DataAxis } from "./axes";
 import { Metadata, MetadataValue, createSignalMetadata } from "./metadata";
@@ -29,7 +30,13 @@ import { BlockIteratorOptions, blockIterator } from "./blockiter";
 import * as mapMod from "./map";
 import * as rebinMod from "./rebin";
 import * as methods from "./methods";
+import { deepCopyObjectArray, raggedToNumeric, rejectRagged } from "./ragged";
 
+/**
+ * A signal's data: an in-memory scijs ndarray, or a LazyArray for lazy signals. A ragged signal's
+ * in-memory data is an object array (an ObjectNDArray at run time: typed as one by
+ * hs.lazy.asObjectArray(s.data), or use `s.raggedData`).
+ */
 export type SignalData = NDArray | LazyArray;
 type MetadataInput = Metadata | { [k: string]: MetadataValue };
 
@@ -43,6 +50,12 @@ export interface SignalOptions {
   dtype?: DType;
   /** Lazy classes: chunks of the LazyArray made from in-memory data (default: HyperSpy's policy). */
   chunks?: ChunksSpec;
+  /**
+   * A ragged signal (HyperSpy's `ragged=True`): the data is an object array (hs.lazy.objectArray, or
+   * a LazyArray of dtype "object") holding one JS value per navigation pixel; every axis is a
+   * navigation axis. Only BaseSignal / LazySignal can be ragged.
+   */
+  ragged?: boolean;
 }
 
 export interface RechunkSignalOptions {
@@ -91,6 +104,8 @@ export class BaseSignal {
   constructor(data: unknown, opts: SignalOptions = {}) {
     const cls = this.constructor as typeof BaseSignal;
     const name = cls.name;
+    const ragged = opts.ragged ?? false;
+    if (ragged && cls.defaultSignalDimension >= 0) throw new RangeError(`${name.replace(/^Lazy/, "")} can't be ragged.`);
     let d: SignalData;
     if (data instanceof LazyArray) {
       if (!cls.lazy) {
@@ -104,17 +119,39 @@ export class BaseSignal {
       const b: Block = block.shape.length === 0 ? { data: block.data, shape: [1], stride: [1], offset: block.offset } : block;
       d = tagDType(toNDArray(b), dtype);
     }
-    const shape = shapeOf(d);
-    const axes = opts.axes ?? defaultAxes(shape, cls.defaultSignalDimension, name);
-    if (axes.length !== shape.length || axes.some((a, i) => a.size !== shape[i])) {
-      throw new RangeError(
-        `${name}: the axes have sizes [${axes.map((a) => a.size).join(", ")}] (array order) but the data has shape [${shape.join(", ")}]; give one axis per data dimension, in array order`,
+    const isObject = (d instanceof LazyArray ? d.dtype : dtypeOf(d)) === "object";
+    if (ragged && !isObject) throw new RangeError("The array is not ragged.");
+    if (!ragged && isObject) {
+      throw new TypeError(
+        `${name}: the data has dtype "object" (one JS value per element): that is a ragged signal's data; pass { ragged: true } to a BaseSignal / LazySignal ` +
+          `(a non-ragged signal of JS values, which HyperSpy allows, is not supported)`,
       );
     }
-    this.axesManager = new AxesManager(axes.map((a) => (a instanceof DataAxis ? a.copy() : new DataAxis(a))));
+    const shape = shapeOf(d);
+    let axes: readonly (AxisOptions | DataAxis)[];
+    if (ragged) {
+      // navigation axes only; data of shape [1] without axes is a ragged signal with no navigation (HyperSpy's (|ragged))
+      const given = opts.axes ?? (shape.length === 1 && shape[0] === 1 ? [] : shape.map((size) => ({ size, navigate: true })));
+      axes = given.map((a) => {
+        const ax = a instanceof DataAxis ? a.copy() : new DataAxis(a);
+        ax.navigate = true;
+        return ax;
+      });
+    } else axes = opts.axes ?? defaultAxes(shape, cls.defaultSignalDimension, name);
+    const want = ragged && axes.length === 0 ? [1] : axes.map((a) => a.size);
+    if (want.length !== shape.length || want.some((n, i) => n !== shape[i])) {
+      throw new RangeError(
+        `${name}: the axes have sizes [${axes.map((a) => a.size).join(", ")}] (array order) but the data has shape [${shape.join(", ")}]; give one axis per data dimension, in array order` +
+          (ragged ? " (a ragged signal's data has the navigation shape: one element per pixel; [1] with no axes)" : ""),
+      );
+    }
+    this.axesManager = new AxesManager(
+      axes.map((a) => (a instanceof DataAxis ? a.copy() : new DataAxis(a))),
+      { ragged },
+    );
     if (cls.lazy && !(d instanceof LazyArray)) {
       const navAxes = this.axesManager.navigationIndicesInArray;
-      d = fromArray(d, { chunks: opts.chunks ?? hyperspyChunks(shape, navAxes, dtypeOfTypedArray((d as NDArray).data)) });
+      d = fromArray(d, { chunks: opts.chunks ?? hyperspyChunks(shape, navAxes, dtypeOf(d)) });
     }
     this._data = d;
     // HyperSpy's metadata of a new signal (its defaults, then what was given), in HyperSpy's key order
@@ -136,12 +173,64 @@ export class BaseSignal {
     if (lazy !== v instanceof LazyArray) {
       throw new TypeError(`${this.constructor.name}.data must be ${lazy ? "a LazyArray" : "an in-memory ndarray"}; use asLazy() / compute() to change laziness`);
     }
-    const want = this.axesManager.axes.map((a) => a.size);
+    const isObject = (v instanceof LazyArray ? v.dtype : dtypeOf(v)) === "object";
+    if (isObject !== this.ragged) {
+      throw new TypeError(
+        this.ragged
+          ? `a ragged signal's data must have dtype "object" (one JS value per navigation pixel); set s.ragged = false first to hold numbers`
+          : `data of dtype "object" (JS values) belongs to a ragged signal; build one with { ragged: true }`,
+      );
+    }
+    const want = this.expectedShape();
     const got = shapeOf(v);
     if (got.length !== want.length || got.some((n, i) => n !== want[i])) {
       throw new RangeError(`data of shape [${got.join(", ")}] does not match the axes [${want.join(", ")}] (array order); build a new signal for another shape`);
     }
     this._data = v;
+  }
+
+  /** The data shape the axes call for (array order): [1] for a ragged signal without navigation axes. */
+  private expectedShape(): number[] {
+    const want = this.axesManager.axes.map((a) => a.size);
+    return this.ragged && want.length === 0 ? [1] : want;
+  }
+
+  /**
+   * Whether the signal is ragged (HyperSpy's `ragged`): its data holds one JS value per navigation
+   * pixel. Setting false on an in-memory ragged signal whose elements all have one shape turns it
+   * into a numeric BaseSignal (the element axes become signal axes), as HyperSpy; lazy signals
+   * refuse, as HyperSpy. Setting true on numeric data is HyperSpy's "The array is not ragged." error.
+   */
+  get ragged(): boolean {
+    return this.axesManager.ragged;
+  }
+
+  set ragged(value: boolean) {
+    if (typeof value !== "boolean") throw new TypeError(`ragged must be true or false, got ${typeof value}`);
+    if (value === this.ragged) return;
+    if (value) throw new RangeError("The array is not ragged.");
+    if (this._data instanceof LazyArray) {
+      throw new Error(
+        "Conversion of a lazy ragged signal to its non-ragged counterpart is not supported. Make the required non-ragged dask array manually and make a new lazy signal.",
+      );
+    }
+    if (this.constructor !== BaseSignal) throw new TypeError(`${this.constructor.name}: only a BaseSignal can stop being ragged in place; use map to build a new signal`);
+    const numeric = raggedToNumeric(this._data as unknown as ObjectNDArray);
+    if (numeric === null) throw new RangeError("The signal can't be converted to a non-ragged signal.");
+    // the element's axes are appended as signal axes (HyperSpy's _append_axis for every array axis that is not navigation)
+    const nav = this.axesManager.axes.map((a) => a.copy());
+    const navNd = this.expectedShape().length;
+    const extra = numeric.shape.slice(navNd).map((size) => new DataAxis({ size, navigate: false }));
+    const lead = nav.length === 0 ? [new DataAxis({ size: 1, navigate: false })] : [];
+    (this as unknown as { axesManager: AxesManager }).axesManager = new AxesManager([...nav, ...lead, ...extra]);
+    this._data = numeric;
+  }
+
+  /** A ragged signal's in-memory data as an object array (one JS value per navigation pixel, array order). */
+  get raggedData(): ObjectNDArray {
+    if (!this.ragged) throw new TypeError(`raggedData: ${this.toString()} is not ragged; its data is s.data`);
+    if (this._data instanceof LazyArray) throw new TypeError(`raggedData: ${this.toString()} is lazy; compute() it first`);
+    return this._data as unknown as ObjectNDArray;
   }
 
   get isLazy(): boolean {
@@ -180,7 +269,9 @@ export class BaseSignal {
     // HyperSpy assigns the class from signal_dimension (a single signal axis of size 1 counts 0)
     const sigDim = new AxesManager(am.map((a) => a.copy())).signalDimension;
     const cls = classFor(data instanceof LazyArray, sigDim);
-    return new cls(data, { axes: am.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata });
+    // data of dtype "object" makes a ragged signal (BaseSignal / LazySignal: signal dimension 0)
+    const ragged = (data instanceof LazyArray ? data.dtype : dtypeOf(data)) === "object";
+    return new cls(data, { axes: am.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata, ragged });
   }
 
   /**
@@ -395,9 +486,11 @@ export class BaseSignal {
    * Every navigation pixel's signal (HyperSpy's _iterate_signal), in iteration-path order:
    * "flyback" by default (x fastest, as HyperSpy 1.7.3), "serpentine", or a list of indices.
    * Eager signals yield views; lazy ones compute one navigation chunk at a time on this thread.
+   * A ragged signal yields each pixel's element itself; `T` names its type (default NDArray, not
+   * checked: `s.iterateSignal<number[]>()` for elements that are JS arrays).
    */
-  iterateSignal(opts: IterateOptions = {}): Generator<NDArray> {
-    return iterateSignal(this, opts);
+  iterateSignal<T = NDArray>(opts: IterateOptions = {}): Generator<T> {
+    return iterateSignal(this, opts) as unknown as Generator<T>;
   }
 
   /**
@@ -413,9 +506,11 @@ export class BaseSignal {
   /**
    * Apply `fn` to every navigation pixel's signal (HyperSpy's map, 2.x semantics): signals in
    * `opts.args` with the same navigation shape iterate alongside, anything else is a constant.
-   * In place by default (as HyperSpy) — the result is also returned.
+   * In place by default (as HyperSpy) — the result is also returned. `ragged: true` keeps each
+   * pixel's result as it is (any length) in a ragged signal; over a ragged signal, `fn` receives each
+   * pixel's element (its type: `T`).
    */
-  map(fn: mapMod.MapFunction, opts: mapMod.MapOptions = {}): BaseSignal {
+  map<T = NDArray>(fn: mapMod.MapFunction<T>, opts: mapMod.MapOptions = {}): BaseSignal {
     return mapMod.map(this, fn, opts);
   }
 
@@ -449,9 +544,10 @@ export class BaseSignal {
   /** A deep copy: axes and metadata copied; in-memory data copied, lazy data shared (it is immutable). */
   deepcopy(): BaseSignal {
     const d = this._data;
-    const data = d instanceof LazyArray ? d : toNDArray(copyOf(d));
+    // a ragged signal's elements are deep-copied too (HyperSpy's copy.deepcopy of the object array)
+    const data = d instanceof LazyArray ? d : isObjectArray(d) ? deepCopyObjectArray(d) : toNDArray(copyOf(d));
     const cls = this.constructor as SignalClass;
-    return new cls(data, { axes: this.axesManager.axes.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata });
+    return new cls(data, { axes: this.axesManager.axes.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata, ragged: this.ragged });
   }
 
   /** Navigation and signal spaces swapped (HyperSpy's `T`): the navigation axes, in order, become the signal axes. */
@@ -465,6 +561,7 @@ export class BaseSignal {
    * The data is transposed (a view in memory; a lazy transpose) so that navigation comes first.
    */
   transpose(opts: TransposeOptions = {}): BaseSignal {
+    if (this.ragged) throw new Error("Signal with ragged dimension can't be transposed.");
     const am = this.axesManager;
     const nd = am.axes.length;
     let sigArray: number[];
