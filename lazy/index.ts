@@ -2,6 +2,7 @@
  * hyperspy-ts's lazy chunked N-d array engine (our dask.array): `hs.lazy`.
  */
 import "./elementwise";
+import "./display";
 export { LazyArray, compute, computeSync } from "./array";
 export type {
   Scalar,

@@ -2,6 +2,7 @@
  * HyperSpy's signal model: `hs.signals`. In progress (issue "Signals"): construction, axes,
  * metadata, reprs, asLazy / compute, rechunk, getChunkSize, transpose / T and deepcopy are here.
  */
+import "./display";
 export { BaseSignal, Signal1D, Signal2D, LazySignal, LazySignal1D, LazySignal2D } from "./signal";
 export type { SignalData, SignalOptions, RechunkSignalOptions, TransposeOptions, AxesSelection } from "./signal";
 export { DataAxis, AxesManager } from "./axes";
