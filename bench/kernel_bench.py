@@ -82,8 +82,9 @@ def main():
     rows = [("start -> kernel_info reply", 0), ("first cell", 1), ("trivial cell round trip", 2)]
     for label, i in rows:
         print(f"{label:28}{ours[i] * 1000:>12.0f}ms{theirs[i] * 1000:>12.0f}ms{ours[i] / theirs[i]:>8.2f}")
-    print("(tslab's first cell type-checks a plain cell; ours builds a Signal1D through the preloaded hs; "
-          "tslab does not send execute_result or idle-ordered replies the same way, so round trips measure reply + idle for both)")
+    print("(start: process start until the kernel_info reply, `hs` loaded and typed for ours; first cell: tslab's "
+          "type-checks a plain cell, ours builds a Signal1D through the preloaded hs; round trip: execute_request "
+          "until both the reply and the idle status arrived)")
 
 
 if __name__ == "__main__":
