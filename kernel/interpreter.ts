@@ -435,7 +435,8 @@ export class Interpreter {
     return run;
   }
 
-  private async executeNow(code: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+  private async executeNow(source: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+    const code = tslab.expandShorthandProperties(source);
     if (this.closed) return this.internalError("execute", new Error("the interpreter is closed"));
     const name = opts.executionCount === null ? `cell[silent-${++this.silentCounter}]` : `cell[${opts.executionCount}]`;
 

@@ -215,6 +215,44 @@ export function getCodeMetadata(src: string): CodeMetadata {
   return metadataModule.getCodeMetadata(src);
 }
 
+interface TsNode {
+  kind: number;
+  pos: number;
+  end: number;
+  name?: TsNode;
+  objectAssignmentInitializer?: TsNode;
+  getStart(sf?: TsSourceFile): number;
+}
+interface TsAstApi {
+  SyntaxKind: { ShorthandPropertyAssignment: number };
+  forEachChild(node: unknown, cb: (n: TsNode) => void): void;
+}
+
+/**
+ * `{ a }` written as `{ a: a }` (shorthand object properties expanded, on the same line). tslab's
+ * converter rewrites names from earlier cells to `exports.a`, but not inside a shorthand property,
+ * so `{ a }` with `a` from an earlier cell threw "a is not defined" at run time. Destructuring
+ * defaults (`{ a = 1 } = o`) are left as they are.
+ */
+export function expandShorthandProperties(code: string): string {
+  if (!code.includes("{")) return code;
+  const api = ts as unknown as TsAstApi;
+  const sf = ts.createSourceFile("__cell__.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const inserts: { at: number; text: string }[] = [];
+  const visit = (n: TsNode) => {
+    if (n.kind === api.SyntaxKind.ShorthandPropertyAssignment && n.name && !n.objectAssignmentInitializer) {
+      const id = code.slice(n.name.getStart(sf), n.name.end);
+      inserts.push({ at: n.name.end, text: `: ${id}` });
+    }
+    api.forEachChild(n, visit);
+  };
+  api.forEachChild(sf, visit);
+  if (!inserts.length) return code;
+  let out = code;
+  for (const { at, text } of inserts.sort((a, b) => b.at - a.at)) out = out.slice(0, at) + text + out.slice(at);
+  return out;
+}
+
 /** Parse diagnostics of `code` parsed as a TypeScript (not TSX) module. */
 export function parseDiagnostics(code: string): TsParseDiagnostic[] {
   const sf = ts.createSourceFile("__cell__.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);

@@ -149,6 +149,14 @@ export class BaseSignal {
       axes.map((a) => (a instanceof DataAxis ? a.copy() : new DataAxis(a))),
       { ragged },
     );
+    // As HyperSpy's __init__: a Signal1D / Signal2D built from axis options that do not give it that
+    // many signal axes (e.g. options without `navigate`) gets its last 1 / 2 axes as signal axes.
+    // Axes given as DataAxis objects (what the library's own operations pass: a reduction's Signal1D
+    // of shape (3|), as HyperSpy's deepcopy-based results) are kept as they are.
+    const fromOptions = opts.axes !== undefined && opts.axes.every((a) => !(a instanceof DataAxis));
+    if (!ragged && fromOptions && cls.defaultSignalDimension >= 0 && this.axesManager.signalDimension !== cls.defaultSignalDimension) {
+      this.axesManager.setSignalDimension(Math.min(cls.defaultSignalDimension, this.axesManager.axes.length));
+    }
     if (cls.lazy && !(d instanceof LazyArray)) {
       const navAxes = this.axesManager.navigationIndicesInArray;
       d = fromArray(d, { chunks: opts.chunks ?? hyperspyChunks(shape, navAxes, dtypeOf(d)) });
@@ -161,6 +169,17 @@ export class BaseSignal {
 
   /** The data: a scijs ndarray, or a LazyArray for lazy signals. */
   get data(): SignalData {
+    return this._data;
+  }
+
+  /**
+   * The data of an in-memory signal, typed as an ndarray (`s.data` is typed for both kinds):
+   * `s.array.get(0, 3)`. A lazy signal has none: compute it first (`(await s.compute()).array`).
+   */
+  get array(): NDArray {
+    if (this._data instanceof LazyArray) {
+      throw new TypeError(`${this.constructor.name}.array: a lazy signal holds no data in memory; use (await s.compute()).array, or s.data for its LazyArray`);
+    }
     return this._data;
   }
 

@@ -140,6 +140,12 @@ describe("Interpreter", () => {
       assert.equal(ok(await run("b.toUpperCase()")).value, "NOW A STRING");
     });
 
+    it("resolves earlier cells' names inside shorthand properties ({ a })", async () => {
+      ok(await run("const shortA = 4; const shortB = 'x';"));
+      assert.deepEqual(ok(await run("const o = { shortA, shortB, c: 1 };\no")).value, { shortA: 4, shortB: "x", c: 1 });
+      assert.deepEqual(ok(await run("const { shortA: renamed = 0 } = { shortA };\nrenamed")).value, 4);
+    });
+
     it("returns the last expression's value raw; none for statements, undefined and null", async () => {
       const r = ok(await run("({ x: [1, 2], y: 'z' })"));
       assert.equal(r.hasValue, true);
