@@ -5,3 +5,5 @@
 export * as lazy from "./lazy";
 export * as signals from "./signals";
 export { stack } from "./signals/rebin";
+export { load } from "./signals/io";
+export type { LoadOptions, SaveOptions, CodecConfig } from "./signals/io";

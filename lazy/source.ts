@@ -1,0 +1,375 @@
+/**
+ * File sources and sinks of the engine: LazyArrays whose tasks read one chunk each from a zarr v2
+ * array (a directory of chunk files, as HyperSpy's `.zspy` stores it) or one hyperslab from an HDF5
+ * dataset (h5wasm), and the write kernel that encodes and writes one zarr chunk file.
+ *
+ * The kernels take only JSON parameters (file paths, codec configs), so they run on worker threads
+ * as well as on the main thread: this module registers itself as a kernel module, and every worker
+ * loads it before its next task. Reads are asynchronous (the codecs are WASM modules loaded on first
+ * use), so arrays made here compute with `await compute()` / `store()`, not `computeSync()`.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LazyArray } from "./array";
+import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "./block";
+import { cumulative } from "./chunks";
+import { CodecConfig, decodeChunk, encodeChunk } from "./codecs";
+import { DType, TypedArray, itemsize } from "./dtype";
+import { importEsm } from "./esm";
+import { Layer, registerKernel, registerKernelModule } from "./graph";
+
+// ------------------------------------------------------------------------------------------------
+// zarr v2 dtypes
+
+/** A zarr v2 / numpy dtype string ("<f4", ">i2", "|u1", "|b1") decoded. */
+export interface StoredType {
+  /** The dtype of our arrays ("int64"/"uint64" are read as float64, exact up to 2^53). */
+  dtype: Exclude<DType, "object">;
+  /** "<", ">" or "|" (one byte). */
+  order: "<" | ">" | "|";
+  kind: "b" | "i" | "u" | "f";
+  bytes: number;
+}
+
+/** Parse a numpy dtype string; throws naming the dtype when we cannot read it. */
+export function parseStoredType(s: string, where: string): StoredType {
+  const m = /^([<>|=])([biuf])(\d+)$/.exec(s);
+  const bad = () => new TypeError(`${where}: unsupported dtype ${JSON.stringify(s)} (readable: bool, int8-64, uint8-64, float32, float64)`);
+  if (!m) throw bad();
+  const order = (m[1] === "=" ? "<" : m[1]) as StoredType["order"];
+  const kind = m[2] as StoredType["kind"];
+  const bytes = Number(m[3]);
+  let dtype: StoredType["dtype"] | undefined;
+  if (kind === "b" && bytes === 1) dtype = "bool";
+  else if (kind === "i") dtype = ({ 1: "int8", 2: "int16", 4: "int32", 8: "float64" } as const)[bytes as 1];
+  else if (kind === "u") dtype = ({ 1: "uint8", 2: "uint16", 4: "uint32", 8: "float64" } as const)[bytes as 1];
+  else if (kind === "f") dtype = ({ 4: "float32", 8: "float64" } as const)[bytes as 4];
+  if (!dtype) throw bad();
+  return { dtype, order: bytes === 1 ? "|" : order, kind, bytes };
+}
+
+/** The zarr dtype string we write for one of our dtypes (little-endian). */
+export function storedTypeOf(d: DType): string {
+  const map: Record<Exclude<DType, "object">, string> = {
+    bool: "|b1",
+    int8: "|i1",
+    uint8: "|u1",
+    int16: "<i2",
+    uint16: "<u2",
+    int32: "<i4",
+    uint32: "<u4",
+    float32: "<f4",
+    float64: "<f8",
+  };
+  if (d === "object") throw new TypeError('save: a ragged (dtype "object") signal cannot be saved to .zspy/.hspy yet');
+  return map[d];
+}
+
+/** A typed array over raw little- or big-endian bytes of type `t` (copied when unaligned or swapped). */
+function typedView(bytes: Uint8Array, t: StoredType): TypedArray | Float64Array {
+  let b = bytes;
+  if (t.bytes > 1 && (b.byteOffset % t.bytes !== 0 || t.order === ">")) b = b.slice();
+  if (t.order === ">" && t.bytes > 1) {
+    for (let i = 0; i < b.length; i += t.bytes) {
+      for (let j = 0, k = t.bytes - 1; j < k; j++, k--) {
+        const x = b[i + j];
+        b[i + j] = b[i + k];
+        b[i + k] = x;
+      }
+    }
+  }
+  const n = b.length / t.bytes;
+  const buf = b.buffer as ArrayBuffer;
+  const o = b.byteOffset;
+  if (t.kind === "f") return t.bytes === 4 ? new Float32Array(buf, o, n) : new Float64Array(buf, o, n);
+  if (t.bytes === 8) {
+    const big = t.kind === "i" ? new BigInt64Array(buf, o, n) : new BigUint64Array(buf, o, n);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = Number(big[i]);
+    return out;
+  }
+  if (t.kind === "i") return t.bytes === 1 ? new Int8Array(buf, o, n) : t.bytes === 2 ? new Int16Array(buf, o, n) : new Int32Array(buf, o, n);
+  return t.bytes === 1 ? new Uint8Array(buf, o, n) : t.bytes === 2 ? new Uint16Array(buf, o, n) : new Uint32Array(buf, o, n);
+}
+
+// ------------------------------------------------------------------------------------------------
+// zarr chunk reads
+
+export interface ZarrChunkParams {
+  /** Absolute path of the chunk file. */
+  file: string;
+  /** Names the array in errors. */
+  where: string;
+  stored: string;
+  /** Stored chunk shape (edge chunks are stored whole). */
+  chunk: number[];
+  /** This block's shape. */
+  shape: number[];
+  compressor: CodecConfig | null;
+  fill: number | null;
+  order: "C" | "F";
+}
+
+async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
+  const t = parseStoredType(p.stored, p.where);
+  const out = emptyBlock(t.dtype, p.shape);
+  tagDType(out, t.dtype);
+  let raw: Uint8Array;
+  try {
+    raw = await fs.promises.readFile(p.file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      // zarr: a chunk that was never written holds the fill value
+      if (p.fill !== null && p.fill !== 0) out.data.fill(p.fill);
+      return out;
+    }
+    throw new Error(`${p.where}: cannot read chunk file ${p.file}: ${(e as Error).message}`, { cause: e });
+  }
+  const expected = sizeOf(p.chunk) * t.bytes;
+  const bytes = await decodeChunk(p.compressor, raw, expected, `${p.where}: chunk ${p.file}`);
+  const data = typedView(bytes, t);
+  let st: number[];
+  if (p.order === "F") {
+    st = [];
+    let s = 1;
+    for (let a = 0; a < p.chunk.length; a++) {
+      st.push(s);
+      s *= p.chunk[a];
+    }
+  } else st = makeBlock(data as TypedArray, p.chunk).stride as number[];
+  const whole: Block = { data: data as TypedArray, shape: p.chunk, stride: st, offset: 0 };
+  const zeros = p.chunk.map(() => 0);
+  copyInto(out, zeros, view(whole, zeros, p.shape));
+  return out;
+}
+registerKernel<ZarrChunkParams>("io.zarr-read", (_i, p) => readZarrChunk(p));
+
+/** What a zarr v2 array's `.zarray` says, resolved. */
+export interface ZarrArrayInfo {
+  /** Directory of the array (absolute). */
+  dir: string;
+  /** Names the array in errors and summaries. */
+  where: string;
+  shape: number[];
+  chunks: number[];
+  stored: string;
+  compressor: CodecConfig | null;
+  fill: number | null;
+  order: "C" | "F";
+  /** "/" (nested, HyperSpy) or "." (flat). */
+  separator: "/" | ".";
+}
+
+/** The chunk file of block `index`. */
+export function chunkFile(info: Pick<ZarrArrayInfo, "dir" | "separator">, index: readonly number[]): string {
+  const key = index.length ? index.join(info.separator) : "0";
+  return path.join(info.dir, ...key.split("/"));
+}
+
+/** Per-axis block sizes for a regular chunk shape. */
+export function regularChunks(shape: readonly number[], chunk: readonly number[]): number[][] {
+  return shape.map((n, a) => {
+    const c = Math.max(1, chunk[a]);
+    const out: number[] = [];
+    for (let s = 0; s < n; s += c) out.push(Math.min(c, n - s));
+    return n === 0 ? [0] : out;
+  });
+}
+
+/** A LazyArray over a zarr v2 array: one task per stored chunk, each reading that chunk only. */
+export function fromZarr(info: ZarrArrayInfo, label = "from-zarr"): LazyArray {
+  const t = parseStoredType(info.stored, info.where);
+  const chunks = regularChunks(info.shape, info.chunks);
+  const layer = new Layer({
+    kind: "source",
+    label,
+    chunks,
+    dtype: t.dtype,
+    dependencies: [],
+    sourceBytes: sizeOf(info.shape) * t.bytes,
+    task: (index, key) => ({
+      key,
+      op: "io.zarr-read",
+      params: {
+        file: chunkFile(info, index),
+        where: info.where,
+        stored: info.stored,
+        chunk: info.chunks.slice(),
+        shape: index.map((i, a) => chunks[a][i]),
+        compressor: info.compressor,
+        fill: info.fill,
+        order: info.order,
+      } satisfies ZarrChunkParams,
+      deps: [],
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+// ------------------------------------------------------------------------------------------------
+// zarr chunk writes
+
+export interface ZarrWriteParams {
+  file: string;
+  stored: string;
+  chunk: number[];
+  compressor: CodecConfig | null;
+}
+
+async function writeZarrChunk(block: Block, p: ZarrWriteParams): Promise<Block> {
+  const t = parseStoredType(p.stored, p.file);
+  // zarr stores edge chunks whole: pad with the fill value (0)
+  const full = emptyBlock(t.dtype, p.chunk, false);
+  copyInto(full, p.chunk.map(() => 0), block);
+  const d = full.data;
+  const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length * itemsize(t.dtype));
+  const enc = await encodeChunk(p.compressor, bytes);
+  await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
+  await fs.promises.writeFile(p.file, enc);
+  return emptyBlock("uint8", p.chunk.map(() => 1));
+}
+registerKernel<ZarrWriteParams>("io.zarr-write", (inputs, p) => writeZarrChunk(inputs[0] as Block, p));
+
+/**
+ * A LazyArray of one uint8 per block of `x` whose tasks encode and write `x`'s blocks as the chunk
+ * files of the zarr array `info` (whose chunk shape must equal x's regular chunks). Computing it
+ * writes the array block by block, on the worker threads, without assembling `x`.
+ */
+export function zarrWriter(x: LazyArray, info: Pick<ZarrArrayInfo, "dir" | "separator" | "chunks" | "stored" | "compressor">): LazyArray {
+  const src = x.layer;
+  const layer = new Layer({
+    kind: "blockwise",
+    label: "to-zarr",
+    chunks: src.numBlocks.map((n) => new Array<number>(n).fill(1)),
+    dtype: "uint8",
+    dependencies: [src],
+    task: (index, key) => ({
+      key,
+      op: "io.zarr-write",
+      params: { file: chunkFile(info, index), stored: info.stored, chunk: info.chunks, compressor: info.compressor } satisfies ZarrWriteParams,
+      deps: [src.key(index)],
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+// ------------------------------------------------------------------------------------------------
+// HDF5 hyperslab reads (h5wasm; each thread has its own instance and open files)
+
+interface H5Dataset {
+  slice(ranges: [number, number][]): unknown;
+  shape: number[] | null;
+  dtype: unknown;
+}
+interface H5File {
+  get(p: string): unknown;
+  close(): unknown;
+}
+interface H5Module {
+  ready: Promise<unknown>;
+  File: new (filename: string, mode?: string) => H5File;
+}
+
+let h5: Promise<H5Module> | null = null;
+/** h5wasm's Node build, ready. */
+export function h5wasm(): Promise<H5Module> {
+  if (!h5) {
+    h5 = importEsm<{ default: H5Module }>("h5wasm/node").then(async (m) => {
+      await m.default.ready;
+      return m.default;
+    });
+  }
+  return h5;
+}
+
+const openFiles = new Map<string, { stamp: string; file: H5File }>();
+
+/** An open read-only h5wasm File for `file`, reopened when the file on disk changed. */
+export async function openH5(file: string): Promise<H5File> {
+  const m = await h5wasm();
+  const st = fs.statSync(file);
+  const stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+  const o = openFiles.get(file);
+  if (o && o.stamp === stamp) return o.file;
+  if (o) {
+    try {
+      o.file.close();
+    } catch {
+      // already closed
+    }
+    openFiles.delete(file);
+  }
+  const f = new m.File(file, "r");
+  openFiles.set(file, { stamp, file: f });
+  return f;
+}
+
+/** Close the h5wasm handles this thread holds for `file` (before replacing it). */
+export function closeH5(file: string): void {
+  const o = openFiles.get(file);
+  if (o) {
+    try {
+      o.file.close();
+    } catch {
+      // already closed
+    }
+    openFiles.delete(file);
+  }
+}
+
+export interface H5ReadParams {
+  file: string;
+  dataset: string;
+  start: number[];
+  count: number[];
+  dtype: Exclude<DType, "object">;
+}
+
+async function readH5(p: H5ReadParams): Promise<Block> {
+  const f = await openH5(p.file);
+  const ds = f.get(p.dataset) as H5Dataset | null;
+  if (!ds || typeof ds.slice !== "function") throw new Error(`${p.file}: no dataset ${p.dataset}`);
+  const ranges = p.start.map((s, a) => [s, s + p.count[a]] as [number, number]);
+  const v = ds.slice(ranges);
+  const out = emptyBlock(p.dtype, p.count);
+  tagDType(out, p.dtype);
+  const n = sizeOf(p.count);
+  if (ArrayBuffer.isView(v) && (v as unknown as { length: number }).length === n) {
+    const src = v as unknown as ArrayLike<number | bigint>;
+    if (typeof src[0] === "bigint") for (let i = 0; i < n; i++) out.data[i] = Number(src[i]);
+    else if (v.constructor === out.data.constructor) (out.data as Float64Array).set(v as unknown as Float64Array);
+    else for (let i = 0; i < n; i++) out.data[i] = Number(src[i]);
+  } else if (n === 1 && (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean")) {
+    out.data[0] = Number(v);
+  } else if (Array.isArray(v) && v.length === n) {
+    for (let i = 0; i < n; i++) out.data[i] = Number(v[i]);
+  } else {
+    throw new Error(`${p.file}: dataset ${p.dataset}: hyperslab [${ranges.map((r) => r.join(":")).join(", ")}] returned ${typeof v}, not ${n} numbers`);
+  }
+  return out;
+}
+registerKernel<H5ReadParams>("io.h5-read", (_i, p) => readH5(p));
+
+/** A LazyArray over an HDF5 dataset with the given block chunks: one hyperslab read per block. */
+export function fromH5(file: string, dataset: string, shape: readonly number[], chunk: readonly number[], dtype: Exclude<DType, "object">, bytesPerItem: number, label = "from-hdf5"): LazyArray {
+  const chunks = regularChunks(shape, chunk);
+  const offs = chunks.map((c) => cumulative(c));
+  const layer = new Layer({
+    kind: "source",
+    label,
+    chunks,
+    dtype,
+    dependencies: [],
+    sourceBytes: sizeOf(shape) * bytesPerItem,
+    task: (index, key) => ({
+      key,
+      op: "io.h5-read",
+      params: { file, dataset, start: index.map((i, a) => offs[a][i]), count: index.map((i, a) => chunks[a][i]), dtype } satisfies H5ReadParams,
+      deps: [],
+    }),
+  });
+  return new LazyArray(layer);
+}
+
+// every worker thread loads this module before its next task
+registerKernelModule(__filename);
