@@ -296,6 +296,23 @@ class HsKernelTests(jkt.KernelTests):
         r, msgs = run(self.kc, "keep + 1")
         self.assertEqual([m for m in msgs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"], "124")
 
+    def test_proto_sigint_cancels_compute(self):
+        """The "signal" interrupt path (a client or a user sending SIGINT) takes the same route."""
+        import signal
+        drain(self.kc)
+        code = (
+            "await hs.lazy.ones([2000, 2000], {chunks: [100, 100]})"
+            ".mapBlocks((b) => { const t = Date.now(); while (Date.now() - t < 10) {} return b; }, {dtype: 'float64'}).sum().compute();"
+        )
+        msg_id = self.kc.execute(code)
+        time.sleep(1.5)
+        self.km.signal_kernel(signal.SIGINT)
+        r = shell_reply(self.kc, msg_id, timeout=20)
+        self.assertEqual(r["content"]["ename"], "KeyboardInterrupt")
+        collect(self.kc, msg_id)
+        r, _ = run(self.kc, "'alive'")
+        self.assertEqual(r["content"]["status"], "ok")
+
     def test_proto_interrupt_sync_loop_and_heartbeat(self):
         drain(self.kc)
         msg_id = self.kc.execute("while (true) {}")
