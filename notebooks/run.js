@@ -3,6 +3,7 @@
 // notebook headless through it, writing executed notebooks and an HTML export of each.
 //
 //   node notebooks/run.js [--out DIR] [--prefix DIR] [notebook.ipynb ...]
+//   node notebooks/run.js --open      register, then open JupyterLab (or the classic notebook) on notebooks/
 //
 // Output: DIR (default build/notebooks/) holds <name>.ipynb (executed) and <name>.html.
 // --prefix DIR registers the kernelspec under DIR/share/jupyter instead of for this user.
@@ -92,8 +93,10 @@ function main() {
   let out = path.join(ROOT, "build", "notebooks");
   let prefix = null;
   const files = [];
+  let open = false;
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--out") out = path.resolve(args[++i]);
+    if (args[i] === "--open") open = true;
+    else if (args[i] === "--out") out = path.resolve(args[++i]);
     else if (args[i] === "--prefix") prefix = path.resolve(args[++i]);
     else files.push(path.resolve(args[i]));
   }
@@ -105,6 +108,14 @@ function main() {
   const install = spawnSync(process.execPath, [path.join(ROOT, "install.js"), ...(prefix ? ["--prefix", prefix] : [])], { stdio: "inherit" });
   if (install.status !== 0) throw new Error("install.js failed: the kernel is not registered");
   if (prefix) env.JUPYTER_PATH = path.join(prefix, "share", "jupyter") + (env.JUPYTER_PATH ? path.delimiter + env.JUPYTER_PATH : "");
+  if (open) {
+    // JupyterLab shows the rich renderers; Debian has only the classic notebook, which shows the fallbacks.
+    const lab = spawnSync("jupyter", ["lab", "--version"], { encoding: "utf8" }).status === 0;
+    const app = lab ? "lab" : "notebook";
+    console.log(`opening jupyter ${app} on ${__dirname} (pick the "TypeScript (HyperSpy)" kernel)`);
+    const r = spawnSync("jupyter", [app, ...(process.getuid && process.getuid() === 0 ? ["--allow-root"] : [])], { cwd: __dirname, env, stdio: "inherit" });
+    process.exit(r.status ?? 0);
+  }
   const t0 = Date.now();
   for (const f of files) {
     const t = Date.now();
