@@ -35,20 +35,14 @@ export const LARGE_CHUNK = 256 * 2 ** 20;
 /** More tasks than this (full graph) draws a warning. */
 export const MANY_TASKS = 100_000;
 
-/** What a signal adds to the description of its LazyArray (signals/display.ts). */
-export interface LazyDescription {
-  kind: "lazy-signal" | "lazy-array";
-  repr: string;
-  className: string;
-  title: string;
-  signalType: string;
-  /** Natural order (navigation then signal), each with its array axis. */
-  axes: AxisPayload[];
-  navigationShape: number[];
-  signalShape: number[];
-  /** The spaces whose chunk grids are drawn: indices into `axes`, natural order. */
+/**
+ * What a signal adds to the description of its LazyArray (signals/display.ts): the payload's
+ * identity and axes fields, plus the spaces whose chunk grids are drawn (indices into `axes`,
+ * natural order).
+ */
+export type LazyDescription = Pick<LazyPayload, "kind" | "repr" | "className" | "title" | "signalType" | "axes" | "navigationShape" | "signalShape"> & {
   spaces: { space: "navigation" | "signal" | "array"; axes: number[] }[];
-}
+};
 
 const nn = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
