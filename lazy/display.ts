@@ -24,7 +24,7 @@ import {
   MimeBundle,
   SourcePayload,
   WarningPayload,
-} from "../signals/mime";
+} from "./mime";
 
 /** Graphs up to this many tasks (all layers, every block) are planned to count tasks. */
 export const PLAN_LIMIT = 20_000;

@@ -1,6 +1,6 @@
 /**
  * What a signal shows in a notebook: `s[Symbol.for("Jupyter.display")]()` returns a MIME bundle
- * (signals/mime.ts has the payload types; docs/display.md the why).
+ * (lazy/mime.ts has the payload types; docs/display.md the why).
  *
  * - Lazy signals: `{lazy payload, text/html, text/plain}` (lazy/display.ts): axes, chunk grids per
  *   navigation / signal space, layers with task counts, sources, warnings. Nothing is computed.
@@ -27,7 +27,7 @@ import {
   MimeMetadata,
   SIGNAL_MIME,
   SignalPayload,
-} from "./mime";
+} from "../lazy/mime";
 import { ImagePanel, LinePanel, Panel, PlotAxis, plotSvg } from "./plot";
 import { rasterUnavailable, svgToPng } from "./plot-png";
 

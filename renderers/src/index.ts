@@ -1,6 +1,6 @@
 /**
  * hyperspy-ts-renderers: a JupyterLab MIME renderer extension (prebuilt) for the two payloads the
- * hyperspy-ts kernel puts in display bundles (signals/mime.ts, docs/display.md):
+ * hyperspy-ts kernel puts in display bundles (lazy/mime.ts, docs/display.md):
  *
  * - application/vnd.hyperspy-ts.lazy.v1+json: the summary of an uncomputed lazy signal.
  * - application/vnd.hyperspy-ts.signal.v1+json: a computed signal as plots (plotly, loaded lazily).
@@ -13,7 +13,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
-import { LAZY_MIME, SIGNAL_MIME } from "../../signals/mime";
+import { LAZY_MIME, SIGNAL_MIME } from "../../lazy/mime";
 import { h } from "./dom";
 import { checkLazy, lazyView } from "./lazy";
 import { checkSignal, pngSource, SignalView } from "./signal";

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as hs from "../../index";
 import { ROOT } from "../helpers";
-import { ArrayPayload, JUPYTER_DISPLAY_METADATA, LAZY_MIME, LazyPayload, MimeBundle, SIGNAL_MIME, SignalPayload } from "../../signals/mime";
+import { ArrayPayload, JUPYTER_DISPLAY_METADATA, LAZY_MIME, LazyPayload, MimeBundle, SIGNAL_MIME, SignalPayload } from "../../lazy/mime";
 import { PLAN_LIMIT } from "../../lazy/display";
 
 const { Signal1D, Signal2D, LazySignal1D, BaseSignal } = hs.signals;
