@@ -5,7 +5,7 @@
  * store; report wall time and peak RSS (VmHWM) of each. The store lives in a temporary folder that
  * is deleted at the end (--keep keeps it).
  *
- *   node dist/bench/outofcore-io.js [--gib 8] [--dir /tmp] [--compressor lz4|zstd|raw] [--runs 2] [--keep]
+ *   node dist/bench/outofcore-io.js [--gib 8] [--dir /tmp] [--compressor lz4|zstd|blosc-zlib|zlib|raw] [--runs 2] [--keep]
  *   node dist/bench/outofcore-io.js --read PATH.zspy      (one of our measured runs, in this process)
  */
 import * as fs from "node:fs";
@@ -54,7 +54,15 @@ async function main(): Promise<void> {
   const gib = Number(arg("--gib", "8"));
   const runs = Number(arg("--runs", "2"));
   const comp = arg("--compressor", "lz4");
-  const compressor = comp === "raw" ? null : comp === "zstd" ? { id: "blosc", cname: "zstd", clevel: 1, shuffle: 1 } : { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1 };
+  const compressors: Record<string, hs.CodecConfig | null> = {
+    lz4: { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 }, // our default
+    zstd: { id: "blosc", cname: "zstd", clevel: 1, shuffle: 1, blocksize: 0 }, // HyperSpy's default
+    "blosc-zlib": { id: "blosc", cname: "zlib", clevel: 1, shuffle: 1, blocksize: 0 },
+    zlib: { id: "zlib", level: 1 },
+    raw: null,
+  };
+  if (!(comp in compressors)) throw new Error(`--compressor must be one of ${Object.keys(compressors).join(", ")}, got ${comp}`);
+  const compressor = compressors[comp];
   const nav = Math.round(Math.sqrt((gib * 2 ** 30) / (8192 * 4)));
   const base = fs.mkdtempSync(path.join(arg("--dir", os.tmpdir()), "hs-outofcore-io-"));
   const file = path.join(base, "w5.zspy");

@@ -110,13 +110,36 @@ export interface ZarrChunkParams {
   order: "C" | "F";
 }
 
+/**
+ * This thread's reusable read buffer (checked out while a read uses it; a concurrent read gets a
+ * fresh one). Reading into a buffer that is already mapped is 2-4x faster than into a new one: a
+ * fresh 30 MB Buffer per chunk costs its page faults and GC.
+ */
+let readBuffer: Buffer | null = null;
+
+/** Read all of `fd` (of `size` bytes) into `dst` from `at`. */
+function readAll(fd: number, dst: Uint8Array, at: number, size: number): void {
+  let o = 0;
+  while (o < size) {
+    const k = fs.readSync(fd, dst, at + o, size - o, o);
+    if (k === 0) throw new Error(`the file ended after ${o} of ${size} bytes`);
+    o += k;
+  }
+}
+
 async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
   const t = parseStoredType(p.stored, p.where);
   const out = emptyBlock(t.dtype, p.shape);
   tagDType(out, t.dtype);
-  let raw: Uint8Array;
+  const expected = sizeOf(p.chunk) * t.bytes;
+  const whereChunk = `${p.where}: chunk ${p.file}`;
+  const direct = t.order !== ">" && !(t.bytes === 8 && t.kind !== "f") && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
+  const outBytes = direct ? new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength) : null;
+  // one synchronous read of the whole file: this runs on a worker thread (one task at a time), and
+  // fs.promises.readFile would read it in 512 KiB pieces through libuv's pool into a fresh Buffer
+  let fd: number;
   try {
-    raw = await fs.promises.readFile(p.file);
+    fd = fs.openSync(p.file, "r");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
       // zarr: a chunk that was never written holds the fill value
@@ -125,8 +148,42 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
     }
     throw new Error(`${p.where}: cannot read chunk file ${p.file}: ${(e as Error).message}`, { cause: e });
   }
-  const expected = sizeOf(p.chunk) * t.bytes;
-  const bytes = await decodeChunk(p.compressor, raw, expected, `${p.where}: chunk ${p.file}`);
+  let raw: Uint8Array;
+  let borrowed: Buffer | null = null;
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (p.compressor === null && outBytes && size === expected) {
+      // raw chunk in our layout: read it straight into the block
+      readAll(fd, outBytes, 0, size);
+      return out;
+    }
+    borrowed = readBuffer && readBuffer.length >= size ? readBuffer : null;
+    if (borrowed) readBuffer = null;
+    const buf = borrowed ?? Buffer.allocUnsafeSlow(Math.max(size, 1));
+    readAll(fd, buf, 0, size);
+    raw = buf.subarray(0, size);
+    if (!borrowed) borrowed = buf;
+  } catch (e) {
+    throw new Error(`${p.where}: cannot read chunk file ${p.file}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    fs.closeSync(fd);
+  }
+  try {
+    if (outBytes) {
+      await decodeChunk(p.compressor, raw, expected, whereChunk, outBytes);
+      return out;
+    }
+    // an edge chunk, another layout or a dtype we widen: decode, then copy the block's part
+    // (placeChunk copies synchronously, before the read buffer goes back)
+    return placeChunk(out, await decodeChunk(p.compressor, raw, expected, whereChunk), t, p);
+  } finally {
+    // hand the buffer back for the next read (keep the larger one)
+    if (borrowed && (!readBuffer || readBuffer.length < borrowed.length)) readBuffer = borrowed;
+  }
+}
+
+/** Copy the part of a decoded stored chunk that block `out` covers into it. */
+function placeChunk(out: Block, bytes: Uint8Array, t: StoredType, p: ZarrChunkParams): Block {
   const data = typedView(bytes, t);
   let st: number[];
   if (p.order === "F") {
