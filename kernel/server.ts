@@ -222,6 +222,7 @@ export class Kernel {
   private async handleOther(msg: Message): Promise<void> {
     const t = msg.header.msg_type;
     const c = msg.content;
+    let shuttingDown = false;
     this.status("busy", msg.header);
     try {
       switch (t) {
@@ -281,6 +282,7 @@ export class Kernel {
           const restart = c.restart === true;
           await this.reply(msg, "shutdown_reply", { status: "ok", restart });
           this.status("idle", msg.header);
+          shuttingDown = true;
           await this.shutdown(restart);
           return;
         }
@@ -292,7 +294,7 @@ export class Kernel {
           this.log(`ignored shell message ${t}`);
       }
     } finally {
-      this.status("idle", msg.header);
+      if (!shuttingDown) this.status("idle", msg.header);
     }
   }
 
