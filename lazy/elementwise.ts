@@ -168,7 +168,7 @@ export function constExpr(v: number | boolean, d: DType): Expr {
 }
 
 /** The JS expression computing `e`, given the read expression of every input. */
-function codeOf(e: Expr, read: (i: number) => string): string {
+export function codeOf(e: Expr, read: (i: number) => string): string {
   if (e.t === "in") return read(e.i);
   if (e.t === "const") return lit(e.v);
   const a = e.args.map((x) => codeOf(x, read));
@@ -196,7 +196,11 @@ function codeOf(e: Expr, read: (i: number) => string): string {
       v = intish ? `__modi(${a[0]}, ${a[1]})` : `__modf(${a[0]}, ${a[1]})`;
       break;
     case "pow":
-      v = intish ? `__powi(${a[0]}, ${a[1]})` : `__powf(${a[0]}, ${a[1]})`;
+      // a float to the constant power 2 is a square: x * x is exact in float64 for float32 x, and
+      // Math.pow(x, 2) (fdlibm) returns x * x, so the value is the same, without a libm call
+      // (numpy itself runs `x ** 2` as np.square)
+      if (!intish && e.args[1].t === "const" && e.args[1].v === 2) v = `__sq(${a[0]})`;
+      else v = intish ? `__powi(${a[0]}, ${a[1]})` : `__powf(${a[0]}, ${a[1]})`;
       break;
     case "maximum":
       v = `__max(${a[0]}, ${a[1]})`;
@@ -409,6 +413,21 @@ const HELPERS = {
   },
 };
 
+/**
+ * Build a function from generated source `src` (a function body that returns the compiled
+ * function) with the helpers the code of `codeOf` calls in scope.
+ */
+export function withHelpers<F>(src: string): F {
+  const names = Object.keys(HELPERS);
+  const factory = new Function(...names, src) as (...h: unknown[]) => F;
+  return factory(...names.map((n) => HELPERS[n as keyof typeof HELPERS]));
+}
+
+/** A cache key for an expression (NaN / Infinity / -0 constants kept distinct). */
+export function exprKey(e: Expr): string {
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v));
+}
+
 type Loop = (ins: ArrayLike<number>[], offs: number[], strides: number[][], out: { [i: number]: number }, shape: number[]) => void;
 const loopCache = new Map<string, Loop>();
 
@@ -419,7 +438,7 @@ const loopCache = new Map<string, Loop>();
  */
 function compile(e: Expr, nInputs: number, ndim: number, mode: ("c" | "s" | "g" | "u" | "z")[]): Loop {
   // constants NaN / Infinity / -0 must not collide with null / 0 in the cache key
-  const key = JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v));
+  const key = exprKey(e);
   const sig = `${key}|${nInputs}|${ndim}|${mode.join("")}`;
   const hit = loopCache.get(sig);
   if (hit) return hit;
@@ -461,10 +480,8 @@ for (let k = 0; k < n; k++) { out[k] = ${codeOf(e, read)}; }`;
     }
     body = lines.join("\n");
   }
-  const names = Object.keys(HELPERS);
   const src = `"use strict";\nreturn function loop(ins, offs, strides, out, shape) {\nconst ndim = shape.length;\n${decl.join("\n")}\n${body}\n};`;
-  const factory = new Function(...names, src) as (...h: unknown[]) => Loop;
-  const fn = factory(...names.map((n) => HELPERS[n as keyof typeof HELPERS]));
+  const fn = withHelpers<Loop>(src);
   loopCache.set(sig, fn);
   return fn;
 }
@@ -555,7 +572,7 @@ export function evaluateScratch(e: Expr, inputs: readonly Block[]): Block {
 }
 
 /** The broadcast shape of the input blocks (the output block's shape). */
-function blockBroadcastShape(inputs: readonly Block[]): number[] {
+export function blockBroadcastShape(inputs: readonly Block[]): number[] {
   const nd = Math.max(0, ...inputs.map((b) => b.shape.length));
   const out = new Array<number>(nd).fill(1);
   for (const b of inputs) {

@@ -17,7 +17,7 @@ import { Block, cStrides } from "./block";
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "./chunks";
 import { DType, TypedArray, allocate, checkDType, isFloat, objectNotSupported } from "./dtype";
 import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "./graph";
-import { ElementwiseParams, Expr, evaluateScratch } from "./elementwise";
+import { ElementwiseParams, Expr, blockBroadcastShape, broadcastStrides, codeOf, evaluateScratch, exprKey, withHelpers } from "./elementwise";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";
@@ -55,6 +55,8 @@ type ScanFn = (
   os: number[],
   acc: Float64Array,
   mu: Float64Array | null,
+  ins?: TypedArray[],
+  dl?: number[],
 ) => void;
 
 interface Snippets {
@@ -137,16 +139,43 @@ const SNIPPETS: Record<ScanOp, Snippets> = {
   },
 };
 
-function scanSource(op: ScanOp): string {
+/** `acc[oj + k]` / `mu[oj + k]` of a snippet moved to the next position (k + 1). */
+function nextK(snippet: string): string {
+  return snippet.replace(/oj \+ k\b/g, "oj + k + 1");
+}
+
+/**
+ * The scan loop of `op`. `R(q)` is the code of the element at position `q` of the scanned block:
+ * `d[q]` for a plain block, or a fused elementwise expression whose inputs are read at `q` (plus
+ * their offset from the block's) with `decl` declaring what it reads.
+ */
+function scanSource(op: ScanOp, R: (q: string) => string = (q) => `d[${q}]`, decl = ""): string {
   const s = SNIPPETS[op];
   // len/is/os: merged axes, innermost last. The innermost axis is either reduced (os 0: each row
   // folds into one value, with four accumulators) or kept (os 1: rows accumulate into a row of
-  // acc; when the next axis is reduced too, four rows at a time). The axis before the innermost
-  // is looped directly; the axes before it by an odometer.
+  // acc; when the next axis is reduced too, four or eight rows at a time). The axis before the
+  // innermost is looped directly; the axes before it by an odometer. A contiguous innermost axis
+  // (stride 1, the usual case) has its own loops with constant offsets, and the kept case takes two
+  // positions per iteration (fewer loop and index operations; the same additions in the same order).
+  const rows = (n: number, q: string, ms: (r: number) => string) =>
+    Array.from({ length: n }, (_, r) => `x${r} = ${R(r === 0 ? q : `${q} + ${ms(r)}`)}`).join(", ");
+  const msv = (r: number) => (r === 1 ? "ms" : `m${r}`);
+  const kept = (n: number, snippet: string) => `
+        if (s === 1) {
+          let k = 0, q = pj;
+          for (; k + 1 < L; k += 2, q += 2) {
+            { const ${rows(n, "q", msv)}; ${snippet} }
+            { const ${rows(n, "q + 1", msv)}; ${nextK(snippet)} }
+          }
+          if (k < L) { const ${rows(n, "q", msv)}; ${snippet} }
+        } else {
+          for (let k = 0, q = pj; k < L; k++, q += s) { const ${rows(n, "q", msv)}; ${snippet} }
+        }`;
   return `"use strict";
 const nanmax = ${NANMAX};
 const nanmin = ${NANMIN};
-return function scan(d, off, len, is, os, acc, mu) {
+return function scan(d, off, len, is, os, acc, mu, ins, dl) {
+  ${decl}
   const D = len.length;
   const L = len[D - 1], s = is[D - 1], t = os[D - 1];
   const M = D >= 2 ? len[D - 2] : 1, ms = D >= 2 ? is[D - 2] : 0, mo = D >= 2 ? os[D - 2] : 0;
@@ -155,49 +184,45 @@ return function scan(d, off, len, is, os, acc, mu) {
   let p = off, o = 0;
   const s2 = 2 * s, s3 = 3 * s, s4 = 4 * s;
   const m2 = 2 * ms, m3 = 3 * ms, m4 = 4 * ms;
+  const m5 = 5 * ms, m6 = 6 * ms, m7 = 7 * ms, m8 = 8 * ms;
   while (true) {
     if (t === 0) {
       for (let j = 0, pj = p, oj = o; j < M; j++, pj += ms, oj += mo) {
         ${op === "sqdev" ? "const m = mu[oj];" : ""}
         let r0 = ${s.init}, r1 = ${s.init}, r2 = ${s.init}, r3 = ${s.init};
         let k = 0, q = pj;
-        for (; k + 3 < L; k += 4, q += s4) {
-          ${s.step("r0", "d[q]")}
-          ${s.step("r1", "d[q + s]")}
-          ${s.step("r2", "d[q + s2]")}
-          ${s.step("r3", "d[q + s3]")}
+        if (s === 1) {
+          for (; k + 3 < L; k += 4, q += 4) {
+            ${s.step("r0", R("q"))}
+            ${s.step("r1", R("q + 1"))}
+            ${s.step("r2", R("q + 2"))}
+            ${s.step("r3", R("q + 3"))}
+          }
+        } else {
+          for (; k + 3 < L; k += 4, q += s4) {
+            ${s.step("r0", R("q"))}
+            ${s.step("r1", R("q + s"))}
+            ${s.step("r2", R("q + s2"))}
+            ${s.step("r3", R("q + s3"))}
+          }
         }
-        for (; k < L; k++, q += s) { ${s.step("r0", "d[q]")} }
+        for (; k < L; k++, q += s) { ${s.step("r0", R("q"))} }
         const r = ${s.merge};
         ${s.apply}
       }
     } else if (mo === 0) {
       const oj = o;
       let j = 0, pj = p;
-      ${
-        s.elem8
-          ? `const m5 = 5 * ms, m6 = 6 * ms, m7 = 7 * ms, m8 = 8 * ms;
-      for (; j + 7 < M; j += 8, pj += m8) {
-        for (let k = 0, q = pj; k < L; k++, q += s) {
-          const x0 = d[q], x1 = d[q + ms], x2 = d[q + m2], x3 = d[q + m3];
-          const x4 = d[q + m4], x5 = d[q + m5], x6 = d[q + m6], x7 = d[q + m7];
-          ${s.elem8}
-        }
-      }`
-          : ""
-      }
-      for (; j + 3 < M; j += 4, pj += m4) {
-        for (let k = 0, q = pj; k < L; k++, q += s) {
-          const x0 = d[q], x1 = d[q + ms], x2 = d[q + m2], x3 = d[q + m3];
-          ${s.elem4}
-        }
+      ${s.elem8 ? `for (; j + 7 < M; j += 8, pj += m8) {${kept(8, s.elem8)}
+      }` : ""}
+      for (; j + 3 < M; j += 4, pj += m4) {${kept(4, s.elem4)}
       }
       for (; j < M; j++, pj += ms) {
-        for (let k = 0, q = pj; k < L; k++, q += s) { const x = d[q]; ${s.elem} }
+        for (let k = 0, q = pj; k < L; k++, q += s) { const x = ${R("q")}; ${s.elem} }
       }
     } else {
       for (let j = 0, pj = p, oj = o; j < M; j++, pj += ms, oj += mo) {
-        for (let k = 0, q = pj; k < L; k++, q += s) { const x = d[q]; ${s.elem} }
+        for (let k = 0, q = pj; k < L; k++, q += s) { const x = ${R("q")}; ${s.elem} }
       }
     }
     let a = E - 1;
@@ -226,6 +251,45 @@ function scanFor(op: ScanOp, d: TypedArray): ScanFn {
     scanCache.set(key, fn);
   }
   return fn;
+}
+
+/**
+ * A chunk step's input as a fused expression read in place: every input block either walks the
+ * output block with the same strides as the lead input (`dl`: its offset from the lead's) or is a
+ * single value (`dl`: its offset). `null` when the inputs are laid out otherwise.
+ */
+interface FusedInput {
+  /** The block the scan walks: the lead input's data, offset and strides over the output shape. */
+  b: Block;
+  ins: TypedArray[];
+  dl: number[];
+  fn: ScanFn;
+}
+
+const fusedCache = new Map<string, ScanFn>();
+
+function fusedInput(op: ScanOp, e: Expr, inputs: readonly Block[]): FusedInput | null {
+  const shape = blockBroadcastShape(inputs);
+  const strides = inputs.map((b) => broadcastStrides(b, shape));
+  const single = inputs.map((b, i) => sizeOfShape(b.shape) === 1 || strides[i].every((x) => x === 0));
+  const lead = single.indexOf(false);
+  if (lead < 0) return null;
+  const ls = strides[lead];
+  for (let i = 0; i < inputs.length; i++) {
+    if (!single[i] && strides[i].some((x, a) => x !== ls[a] && shape[a] !== 1)) return null;
+  }
+  const b: Block = { data: inputs[lead].data, shape, stride: ls, offset: inputs[lead].offset };
+  const dl = inputs.map((x, i) => (single[i] ? x.offset : x.offset - inputs[lead].offset));
+  const ins = inputs.map((x) => x.data);
+  const sig = `${op}|${exprKey(e)}|${inputs.map((x, i) => `${x.data.constructor.name}${single[i] ? "s" : "v"}`).join(",")}`;
+  let fn = fusedCache.get(sig);
+  if (!fn) {
+    const decl = inputs.map((_, i) => `const in${i} = ins[${i}], dl${i} = dl[${i}];`).join(" ");
+    const R = (q: string) => codeOf(e, (i) => (single[i] ? `in${i}[dl${i}]` : `in${i}[${q} + dl${i}]`));
+    fn = withHelpers<ScanFn>(scanSource(op, R, decl));
+    fusedCache.set(sig, fn);
+  }
+  return { b, ins, dl, fn };
 }
 
 /** The kept shape of a block: its shape with 1 on the reduced axes. */
@@ -273,10 +337,11 @@ function scanAxes(b: Block, reduced: readonly boolean[]): { len: number[]; is: n
   return { len, is, os };
 }
 
-function scan(op: ScanOp, b: Block, reduced: readonly boolean[], acc: Float64Array, mu: Float64Array | null): void {
+function scan(op: ScanOp, b: Block, reduced: readonly boolean[], acc: Float64Array, mu: Float64Array | null, fused?: FusedInput): void {
   if (sizeOfShape(b.shape) === 0) return;
   const { len, is, os } = scanAxes(b, reduced);
-  scanFor(op, b.data)(b.data, b.offset, len, is, os, acc, mu);
+  if (fused) fused.fn(b.data, b.offset, len, is, os, acc, mu, fused.ins, fused.dl);
+  else scanFor(op, b.data)(b.data, b.offset, len, is, os, acc, mu);
 }
 
 const INIT: Record<ScanOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1, sqdev: 0 };
@@ -289,18 +354,22 @@ interface ChunkParams {
   reduced: boolean[];
 }
 
-function chunkPartial(b: Block, p: ChunkParams): Partial {
+function chunkPartial(inputs: unknown[], p: ChunkParams): Partial {
+  const kind = p.kind;
+  const op: ScanOp = kind === "mean" || kind === "var" || kind === "std" ? "sum" : kind;
+  // a fused expression is evaluated inside the scan loop (one pass, nothing stored) when the scan
+  // reads the block once; var / std read it twice, so they evaluate it into scratch memory once
+  const fused = p.pre && kind !== "var" && kind !== "std" ? fusedInput(op, p.pre, inputs as Block[]) : null;
+  const b = fused ? fused.b : chunkInput(inputs, p.pre);
   const shape = keptShape(b.shape, p.reduced);
   const size = sizeOfShape(shape);
   let n = 1;
   b.shape.forEach((s, a) => {
     if (p.reduced[a]) n *= s;
   });
-  const kind = p.kind;
-  const op: ScanOp = kind === "mean" || kind === "var" || kind === "std" ? "sum" : kind;
   const v = allocate("float64", size) as Float64Array;
   if (INIT[op] !== 0) v.fill(INIT[op]);
-  scan(op, b, p.reduced, v, null);
+  scan(op, b, p.reduced, v, null, fused ?? undefined);
   if (kind !== "var" && kind !== "std") return { n, shape, v };
   // two passes: the block's mean, then the squared deviations from it
   if (n > 0) for (let k = 0; k < size; k++) v[k] /= n;
@@ -314,7 +383,7 @@ function chunkInput(inputs: unknown[], pre: Expr | undefined): Block {
   return pre ? evaluateScratch(pre, inputs as Block[]) : (inputs[0] as Block);
 }
 
-registerKernel<ChunkParams>("reduction.chunk", (inputs, p) => chunkPartial(chunkInput(inputs, p.pre), p));
+registerKernel<ChunkParams>("reduction.chunk", (inputs, p) => chunkPartial(inputs, p));
 
 // ---------------------------------------------------------------------------------------------
 // Arg-reductions: chunk step with global indices

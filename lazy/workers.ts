@@ -205,6 +205,33 @@ function isObjectBlock(v: unknown): boolean {
   return typeof v === "object" && v !== null && Array.isArray((v as { data?: unknown }).data) && Array.isArray((v as { shape?: unknown }).shape);
 }
 
+/**
+ * Kernels cheap enough to run on the main thread when their inputs are small: a reduction's
+ * combine and aggregate steps fold a few partial results (microseconds), less than the round trip
+ * of a message to a worker and back, and the last of them is on the critical path of every
+ * reduction.
+ */
+const INLINE_OPS = new Set(["reduction.combine", "reduction.aggregate"]);
+const INLINE_MAX_BYTES = 256 * 1024;
+
+function partialBytes(v: unknown): number {
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  if (v === null || typeof v !== "object") return 0;
+  let n = 0;
+  for (const x of Object.values(v as Record<string, unknown>)) if (ArrayBuffer.isView(x)) n += x.byteLength;
+  return n;
+}
+
+function runsInline(t: Task, cache: ReadonlyMap<Key, unknown>): boolean {
+  if (!INLINE_OPS.has(t.op)) return false;
+  let n = 0;
+  for (const d of t.deps) {
+    n += partialBytes(cache.get(d));
+    if (n > INLINE_MAX_BYTES) return false;
+  }
+  return true;
+}
+
 /** A copy of a block's values in shared memory, unless it already is there. */
 function toShared(v: unknown): unknown {
   return isBlock(v) && !(v.data.buffer instanceof SharedArrayBuffer) ? copyOf(v, true) : v;
@@ -353,7 +380,7 @@ export async function executeThreads(p: Plan, opts: ComputeOptions = {}, sink?: 
         };
         for (let key = next(); key !== undefined; key = next()) {
           const t = p.tasks.get(key) as Task;
-          if (t.local !== undefined || t.deps.some((d) => isObjectBlock(st.cache.get(d)))) {
+          if (t.local !== undefined || t.deps.some((d) => isObjectBlock(st.cache.get(d))) || runsInline(t, st.cache)) {
             let v: unknown;
             try {
               const inputs = t.deps.map((d) => st.cache.get(d));
