@@ -32,8 +32,8 @@ import {
 /**
  * The compressor we write by default: blosc with lz4, level 5, byte shuffle. HyperSpy (numcodecs'
  * native blosc) reads it at several GB/s, and our JS blosc-lz4 decoder (lazy/codecs.ts) at about
- * 0.5-0.7 GB/s per thread, against about 0.28 for HyperSpy's own default blosc-zstd-1 (WASM), while
- * shuffle+lz4 still compresses smooth float data. Raw (null) and blosc-zlib were measured as
+ * 0.5-0.7 GB/s per thread, against about 0.3-0.4 for HyperSpy's own default blosc-zstd-1 (our JS
+ * zstd decoder), while shuffle+lz4 still compresses smooth float data. Raw (null) and blosc-zlib were measured as
  * alternatives (docs/io.md, bench/README.md).
  */
 export const DEFAULT_COMPRESSOR: CodecConfig = { id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 };
