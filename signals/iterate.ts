@@ -52,19 +52,34 @@ export function* iterateSignal(s: BaseSignal, opts: IterateOptions = {}): Genera
     }
     return;
   }
-  // lazy: the chunk holding each pixel, computed once per band
+  for (const { chunk, local } of lazyPixels(data, navArray, indices, am.navigationShape)) {
+    yield atLeast1d(chunk.pick(...pickArgs(nd, navArray, local)) as NDArray);
+  }
+}
+
+/**
+ * Each pixel of `indices` (natural order) of a lazy array with the computed chunk of navigation
+ * axes holding it (signal axes whole) and the pixel's index inside that chunk (natural order).
+ * Chunks are computed once and kept for one band (the same block along every navigation axis but
+ * the fastest), so an iteration path computes each navigation chunk once.
+ */
+function* lazyPixels(
+  data: LazyArray,
+  navArray: readonly number[],
+  indices: Iterable<readonly number[]>,
+  navShape: readonly number[],
+): Generator<{ chunk: NDArray; local: number[] }> {
   const offs = data.chunks.map((c) => cumulative(c));
   const cache = new Map<string, NDArray>();
   let band = "";
   for (const idx of indices) {
-    checkIndex(idx, am.navigationShape);
+    checkIndex(idx, navShape);
     const blockOf = navArray.map((a, i) => {
       const o = offs[a];
       let b = 0;
       while (o[b + 1] <= idx[i]) b++;
       return b;
     });
-    // the band: the block indices of every navigation axis but the fastest (natural axis 0)
     const thisBand = blockOf.slice(1).join(",");
     if (thisBand !== band) {
       cache.clear();
@@ -73,17 +88,16 @@ export function* iterateSignal(s: BaseSignal, opts: IterateOptions = {}): Genera
     const key = blockOf.join(",");
     let chunk = cache.get(key);
     if (!chunk) {
-      const sel: (string | number)[] = new Array(nd).fill(":");
+      const sel: string[] = new Array(data.shape.length).fill(":");
       navArray.forEach((a, i) => (sel[a] = `${offs[a][blockOf[i]]}:${offs[a][blockOf[i] + 1]}`));
       chunk = data.get(...sel).computeSync();
       cache.set(key, chunk);
     }
-    const local = idx.map((v, i) => v - offs[navArray[i]][blockOf[i]]);
-    yield atLeast1d(chunk.pick(...pickArgs(nd, navArray, local)) as NDArray);
+    yield { chunk, local: idx.map((v, i) => v - offs[navArray[i]][blockOf[i]]) };
   }
 }
 
-/** A ragged signal's elements in iteration-path order (the navigation chunk of each computed once per band, as above). */
+/** A ragged signal's elements in iteration-path order (every axis is a navigation axis). */
 function* iterateRagged(s: BaseSignal, opts: IterateOptions): Generator<unknown> {
   const am = s.axesManager;
   const path = opts.iterpath ?? "flyback";
@@ -104,29 +118,8 @@ function* iterateRagged(s: BaseSignal, opts: IterateOptions): Generator<unknown>
     }
     return;
   }
-  const offs = data.chunks.map((c) => cumulative(c));
-  const cache = new Map<string, NDArray>();
-  let band = "";
-  for (const idx of indices) {
-    checkIndex(idx, am.navigationShape);
-    const full = at(idx);
-    const blockOf = full.map((v, a) => {
-      let b = 0;
-      while (offs[a][b + 1] <= v) b++;
-      return b;
-    });
-    const thisBand = navArray.slice(1).map((a) => blockOf[a]).join(",");
-    if (thisBand !== band) {
-      cache.clear();
-      band = thisBand;
-    }
-    const key = blockOf.join(",");
-    let chunk = cache.get(key);
-    if (!chunk) {
-      chunk = data.get(...blockOf.map((b, a) => `${offs[a][b]}:${offs[a][b + 1]}`)).computeSync();
-      cache.set(key, chunk);
-    }
-    yield (chunk.get as (...i: number[]) => unknown)(...full.map((v, a) => v - offs[a][blockOf[a]]));
+  for (const { chunk, local } of lazyPixels(data, navArray, indices, am.navigationShape)) {
+    yield (chunk.get as (...i: number[]) => unknown)(...at(local));
   }
 }
 
