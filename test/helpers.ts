@@ -3,6 +3,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Block, sizeOf, makeBlock, toFlat } from "../lazy/block";
 import { DType, allocate } from "../lazy/dtype";
@@ -78,4 +80,25 @@ export function counter<A extends unknown[], R>(fn: (...a: A) => R): { fn: (...a
       return fn(...a);
     },
   };
+}
+
+/** TypeScript 5.0.4 (tslab's compiler), the `typescript-5.0` alias package. */
+export const TSC_50 = path.join(ROOT, "node_modules", "typescript-5.0", "bin", "tsc");
+
+/**
+ * Type-check `source` as a notebook cell would be (strict CommonJS, Node's types) with TypeScript
+ * 5.0; asserts it compiles, with the compiler's messages on failure.
+ */
+export function assertTypechecksWithTs50(source: string, tag = "ts50"): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hsts-${tag}-`));
+  fs.writeFileSync(path.join(dir, "cell.ts"), source);
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: "commonjs", moduleResolution: "node", target: "ES2020", types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] },
+      files: ["cell.ts"],
+    }),
+  );
+  const r = spawnSync(process.execPath, [TSC_50, "-p", dir], { encoding: "utf8" });
+  assert.equal(r.status, 0, `TypeScript 5.0 reported:\n${r.stdout}${r.stderr}`);
 }

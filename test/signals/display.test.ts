@@ -7,13 +7,12 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as hs from "../../index";
-import { ROOT } from "../helpers";
+import { ROOT, assertTypechecksWithTs50 } from "../helpers";
 import { ArrayPayload, JUPYTER_DISPLAY_METADATA, LAZY_MIME, LazyPayload, MimeBundle, SIGNAL_MIME, SignalPayload } from "../../lazy/mime";
 import { PLAN_LIMIT } from "../../lazy/display";
 
@@ -545,9 +544,7 @@ test("other shapes: 1-D navigation, signal dimension 0, ragged and lazy computed
 });
 
 test("the display method type-checks in a TypeScript 5.0 cell, as the kernel compiles it", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hsts-display-ts50-"));
-  fs.writeFileSync(
-    path.join(dir, "cell.ts"),
+  assertTypechecksWithTs50(
     `import hs = require(${JSON.stringify(ROOT)});
 const s = new hs.signals.Signal1D([1, 2, 3]);
 const b = s[Symbol.for("Jupyter.display")]();
@@ -557,15 +554,6 @@ const c = x[Symbol.for("Jupyter.display")]();
 const text: string = String(s);
 void [b, l, c, text];
 `,
+    "display-ts50",
   );
-  fs.writeFileSync(
-    path.join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module: "commonjs", moduleResolution: "node", target: "ES2020", types: ["node"], typeRoots: [path.join(ROOT, "node_modules", "@types")] },
-      files: ["cell.ts"],
-    }),
-  );
-  const tsc = path.join(ROOT, "node_modules", "typescript-5.0", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", dir], { encoding: "utf8" });
-  assert.equal(r.status, 0, `TypeScript 5.0 reported:\n${r.stdout}${r.stderr}`);
 });
