@@ -230,38 +230,19 @@ export class Kernel {
           await this.reply(msg, "kernel_info_reply", this.info);
           break;
         case "complete_request": {
-          const code = String(c.code ?? "");
-          const pos = typeof c.cursor_pos === "number" ? c.cursor_pos : [...code].length;
-          let r: ReturnType<Interpreter["complete"]>;
-          try {
-            r = this.interp.complete(code, pos);
-          } catch (e) {
-            this.log(`completion failed: ${(e as Error).message}`);
-            r = { matches: [], cursorStart: pos, cursorEnd: pos, metadata: {} };
-          }
+          const { code, pos } = cursorOf(c);
+          const r = this.guarded("completion", () => this.interp.complete(code, pos), { matches: [], cursorStart: pos, cursorEnd: pos, metadata: {} });
           await this.reply(msg, "complete_reply", { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata });
           break;
         }
         case "inspect_request": {
-          const code = String(c.code ?? "");
-          const pos = typeof c.cursor_pos === "number" ? c.cursor_pos : [...code].length;
-          let r: ReturnType<Interpreter["inspect"]>;
-          try {
-            r = this.interp.inspect(code, pos, Number(c.detail_level ?? 0));
-          } catch (e) {
-            this.log(`inspection failed: ${(e as Error).message}`);
-            r = { found: false, data: {}, metadata: {} };
-          }
+          const { code, pos } = cursorOf(c);
+          const r = this.guarded("inspection", () => this.interp.inspect(code, pos, Number(c.detail_level ?? 0)), { found: false, data: {}, metadata: {} });
           await this.reply(msg, "inspect_reply", { status: "ok", found: r.found, data: r.data, metadata: r.metadata });
           break;
         }
         case "is_complete_request": {
-          let r: ReturnType<Interpreter["isComplete"]>;
-          try {
-            r = this.interp.isComplete(String(c.code ?? ""));
-          } catch {
-            r = { status: "unknown" };
-          }
+          const r = this.guarded("is_complete", () => this.interp.isComplete(String(c.code ?? "")), { status: "unknown" as const });
           await this.reply(msg, "is_complete_reply", r.indent !== undefined ? { status: r.status, indent: r.indent } : { status: r.status });
           break;
         }
@@ -295,6 +276,16 @@ export class Kernel {
       }
     } finally {
       if (!shuttingDown) this.status("idle", msg.header);
+    }
+  }
+
+  /** A language-service answer, or `fallback` (logged to the kernel's stderr) when the service fails. */
+  private guarded<T>(what: string, fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.log(`${what} failed: ${(e as Error).message}`);
+      return fallback;
     }
   }
 
@@ -419,6 +410,12 @@ export class Kernel {
       this.resolveExit();
     }
   }
+}
+
+/** A complete/inspect request's code and cursor (code points; the end of the code when absent). */
+function cursorOf(c: Record<string, unknown>): { code: string; pos: number } {
+  const code = String(c.code ?? "");
+  return { code, pos: typeof c.cursor_pos === "number" ? c.cursor_pos : [...code].length };
 }
 
 /** `hs` and the display functions, as globals of every cell. */
