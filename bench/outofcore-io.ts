@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as hs from "../index";
-import { LazyArray } from "../lazy/array";
+import { LazyArray } from "../lazy/core/array";
 
 function arg(name: string, dflt: string): string {
   const a = process.argv;

@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LazyArray, fromArray, type ComputeOptions, type ComputeStats, type NDArray, type BlockInfo } from "../lazy";
-import { Block, makeBlock } from "../lazy/block";
+import { Block, makeBlock } from "../lazy/core/block";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const RESULTS = path.join(ROOT, "bench", "results");

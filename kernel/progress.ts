@@ -10,7 +10,7 @@
  * it runs, since messages leave through the I/O thread.
  */
 import { randomUUID } from "node:crypto";
-import type { ComputeObserver, ComputeRun } from "../lazy/hooks";
+import type { ComputeObserver, ComputeRun } from "../lazy/graph/hooks";
 
 export const SHOW_AFTER_MS = 500;
 const UPDATE_MS = 100;

@@ -27,7 +27,7 @@ import { Interpreter, PreloadEntry, versions } from "./interpreter";
 import { toBundle } from "./format";
 import { attachDisplayChannel, DisplayHandle, settleDisplays } from "./api";
 import { progressObserver } from "./progress";
-import { setComputeObserver } from "../lazy/hooks";
+import { setComputeObserver } from "../lazy/graph/hooks";
 import { History } from "./history";
 
 export interface KernelOptions {

@@ -1,9 +1,9 @@
 /**
  * hyperspy-ts's lazy chunked N-d array engine (our dask.array): `hs.lazy`.
  */
-import "./elementwise";
-import "./display";
-export { LazyArray, compute, computeSync } from "./array";
+import "./kernels/elementwise";
+import "./display/display";
+export { LazyArray, compute, computeSync } from "./core/array";
 export type {
   Scalar,
   Operand,
@@ -23,13 +23,13 @@ export type {
   LayerSummary,
   BlockSink,
   StoreBlockInfo,
-} from "./array";
-export { fromArray, zeros, ones, full, arange, linspace, random } from "./creation";
-export type { FromArrayOptions, CreationOptions, LinspaceOptions, RandomOptions } from "./creation";
-export { where, broadcastShapes } from "./ops";
-export { concatenate, stack } from "./rechunk";
-export { mapBlocks } from "./blockwise";
-export { mapOverlap } from "./overlap";
+} from "./core/array";
+export { fromArray, zeros, ones, full, arange, linspace, random } from "./ops/creation";
+export type { FromArrayOptions, CreationOptions, LinspaceOptions, RandomOptions } from "./ops/creation";
+export { where, broadcastShapes } from "./ops/ops";
+export { concatenate, stack } from "./ops/rechunk";
+export { mapBlocks } from "./ops/blockwise";
+export { mapOverlap } from "./ops/overlap";
 export {
   normalizeChunks,
   DEFAULT_CHUNK_BYTES,
@@ -38,8 +38,8 @@ export {
   type ChunksSpec,
   type AxisChunkSpec,
   type NormalizeOptions,
-} from "./chunks";
-export { DTYPES, promoteTypes, resultType, type DType, type NumericDType, type TypedArray } from "./dtype";
+} from "./core/chunks";
+export { DTYPES, promoteTypes, resultType, type DType, type NumericDType, type TypedArray } from "./core/dtype";
 export {
   AbortError,
   Layer,
@@ -53,10 +53,10 @@ export {
   type LayerKind,
   type Task,
   type TaskLocal,
-} from "./graph";
-export { closePool } from "./workers";
-export { setComputeObserver, type ComputeObserver, type ComputeRun } from "./hooks";
-export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./block";
+} from "./graph/graph";
+export { closePool } from "./graph/workers";
+export { setComputeObserver, type ComputeObserver, type ComputeRun } from "./graph/hooks";
+export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./core/block";
 
 /** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): { start: number | null; stop: number | null; step: number | null } {

@@ -29,11 +29,11 @@
  *   always the left operand (`s.add(1)`); write `1 - s` as `s.neg().add(1)`.
  * - Comparisons give bool data.
  */
-import { LazyArray } from "../lazy/array";
-import { NDArray, isBlock } from "../lazy/block";
-import { fromArray } from "../lazy/creation";
-import { broadcastShapes } from "../lazy/ops";
-import { dtypeOfTypedArray } from "../lazy/dtype";
+import { LazyArray } from "../lazy/core/array";
+import { NDArray, isBlock } from "../lazy/core/block";
+import { fromArray } from "../lazy/ops/creation";
+import { broadcastShapes } from "../lazy/ops/ops";
+import { dtypeOfTypedArray } from "../lazy/core/dtype";
 import { AxesManager, DataAxis, pyNumber } from "./axes";
 import type { BaseSignal, SignalData, SignalOptions } from "./signal";
 import { rejectRagged } from "./ragged";

@@ -12,11 +12,11 @@
  * with its chunk policy first).
  */
 import ndarray = require("ndarray");
-import { LazyArray } from "../lazy/array";
-import { NDArray, toFlat } from "../lazy/block";
-import { fromArray } from "../lazy/creation";
-import { allocate, dtypeOfTypedArray, isFloat } from "../lazy/dtype";
-import { blockIndices } from "../lazy/chunks";
+import { LazyArray } from "../lazy/core/array";
+import { NDArray, toFlat } from "../lazy/core/block";
+import { fromArray } from "../lazy/ops/creation";
+import { allocate, dtypeOfTypedArray, isFloat } from "../lazy/core/dtype";
+import { blockIndices } from "../lazy/core/chunks";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal } from "./signal";
 import { rejectRagged } from "./ragged";

@@ -4,7 +4,7 @@
  * navigation size until the chunk fits, then splitting each navigation axis into nearly equal parts
  * (numpy's array_split).
  */
-import { DType, itemsize } from "../lazy/dtype";
+import { DType, itemsize } from "../lazy/core/dtype";
 
 /** HyperSpy's chunk budget (100 MiB). */
 export const SIGNAL_CHUNK_BYTES = 100 * 2 ** 20;

@@ -14,9 +14,9 @@
 import * as os from "node:os";
 import { BaseSignal } from "./signal";
 import { AxesManager, DataAxis } from "./axes";
-import { LazyArray } from "../lazy/array";
-import { NDArray, isObjectArray } from "../lazy/block";
-import { LazyDescription, lazyBundle } from "../lazy/display";
+import { LazyArray } from "../lazy/core/array";
+import { NDArray, isObjectArray } from "../lazy/core/block";
+import { LazyDescription, lazyBundle } from "../lazy/display/display";
 import {
   ArrayPayload,
   AxisPayload,
@@ -27,7 +27,7 @@ import {
   MimeMetadata,
   SIGNAL_MIME,
   SignalPayload,
-} from "../lazy/mime";
+} from "../lazy/display/mime";
 import { ImagePanel, LinePanel, Panel, PlotAxis, plotSvg } from "./plot";
 import { rasterUnavailable, svgToPng } from "./plot-png";
 

@@ -42,8 +42,8 @@
  * `isig` raises HyperSpy's "`isig` is not supported for ragged signal."
  */
 import type { BaseSignal } from "./signal";
-import { LazyArray, type Slice } from "../lazy/array";
-import { fromArray } from "../lazy/creation";
+import { LazyArray, type Slice } from "../lazy/core/array";
+import { fromArray } from "../lazy/ops/creation";
 import { AxesManager, DataAxis, pyFloatRepr, pyNumber } from "./axes";
 
 /** An axis value (HyperSpy's float index): `{ value: 11 }` is the value 11, not the index 11. */

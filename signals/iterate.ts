@@ -11,9 +11,9 @@
  * yields it wrapped in a 1-element object array.
  */
 import ndarray = require("ndarray");
-import { LazyArray } from "../lazy/array";
-import { NDArray } from "../lazy/block";
-import { cumulative } from "../lazy/chunks";
+import { LazyArray } from "../lazy/core/array";
+import { NDArray } from "../lazy/core/block";
+import { cumulative } from "../lazy/core/chunks";
 import type { BaseSignal } from "./signal";
 
 export interface IterateOptions {

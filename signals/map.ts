@@ -41,13 +41,13 @@
  * over the navigation chunks. Object data never goes to worker threads: with ragged input or
  * output every task runs on the main thread (`portable` is ignored there).
  */
-import { LazyArray } from "../lazy/array";
-import type { Block, NDArray } from "../lazy/block";
-import { dtypeOf, isBlock, toNDArray, contiguous, copyOf } from "../lazy/block";
-import { hasUnknown, UnknownChunksError } from "../lazy/chunks";
-import { DType, checkDType, dtypeOfTypedArray } from "../lazy/dtype";
-import { mapBlocks } from "../lazy/blockwise";
-import { portableSource } from "../lazy/userfn";
+import { LazyArray } from "../lazy/core/array";
+import type { Block, NDArray } from "../lazy/core/block";
+import { dtypeOf, isBlock, toNDArray, contiguous, copyOf } from "../lazy/core/block";
+import { hasUnknown, UnknownChunksError } from "../lazy/core/chunks";
+import { DType, checkDType, dtypeOfTypedArray } from "../lazy/core/dtype";
+import { mapBlocks } from "../lazy/ops/blockwise";
+import { portableSource } from "../lazy/graph/userfn";
 import { DataAxis } from "./axes";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal, SignalData } from "./signal";

@@ -9,7 +9,7 @@
  *
  * There is no second code path for lazy data, so eager and lazy results are the same numbers.
  */
-import { LazyArray, Index } from "../lazy/array";
+import { LazyArray, Index } from "../lazy/core/array";
 import type { BaseSignal } from "./signal";
 import type { DataAxis } from "./axes";
 import { rejectRagged } from "./ragged";

@@ -18,8 +18,8 @@
  *   ("operands could not be broadcast"); here every numeric operation asks for `map`.
  */
 import ndarray = require("ndarray");
-import { NDArray, ObjectNDArray, copyOf, dtypeOf, isBlock, isObjectArray, sizeOf, tagDType, toFlat, toNDArray, cStrides } from "../lazy/block";
-import { DType, allocate, dtypeOfTypedArray, promoteTypes } from "../lazy/dtype";
+import { NDArray, ObjectNDArray, copyOf, dtypeOf, isBlock, isObjectArray, sizeOf, tagDType, toFlat, toNDArray, cStrides } from "../lazy/core/block";
+import { DType, allocate, dtypeOfTypedArray, promoteTypes } from "../lazy/core/dtype";
 import type { BaseSignal } from "./signal";
 
 /** Throws when `s` is ragged: `what` (an operation) needs numbers. */

@@ -17,11 +17,11 @@
  *
  * stack: see `stack` below.
  */
-import { LazyArray } from "../lazy/array";
-import { fromArray } from "../lazy/creation";
-import { concatenate as lzConcatenate, stack as lzStack } from "../lazy/rechunk";
-import { Block, NDArray, contiguous, toNDArray, makeBlock, tagDType, dtypeOf } from "../lazy/block";
-import { DType, DTYPES, isFloat } from "../lazy/dtype";
+import { LazyArray } from "../lazy/core/array";
+import { fromArray } from "../lazy/ops/creation";
+import { concatenate as lzConcatenate, stack as lzStack } from "../lazy/ops/rechunk";
+import { Block, NDArray, contiguous, toNDArray, makeBlock, tagDType, dtypeOf } from "../lazy/core/block";
+import { DType, DTYPES, isFloat } from "../lazy/core/dtype";
 import { DataAxis, AxesManager } from "./axes";
 import type { BaseSignal, SignalData } from "./signal";
 import type { MetadataValue } from "./metadata";

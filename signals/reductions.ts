@@ -31,9 +31,9 @@
  * - indexmax / valuemax with several axes or none: a TypeError naming the problem (HyperSpy:
  *   `'tuple' object cannot be interpreted as an integer`, or an AttributeError for None).
  */
-import { LazyArray } from "../lazy/array";
-import { fromArray } from "../lazy/creation";
-import type { NDArray } from "../lazy/block";
+import { LazyArray } from "../lazy/core/array";
+import { fromArray } from "../lazy/ops/creation";
+import type { NDArray } from "../lazy/core/block";
 import type { BaseSignal, SignalData } from "./signal";
 import { AxesManager, DataAxis } from "./axes";
 import { rejectRagged } from "./ragged";

@@ -13,12 +13,12 @@
  * blockiter.ts, map.ts, rebin.ts, methods.ts). Ragged signals (`{ ragged: true }`, data of dtype
  * "object" holding one JS value per navigation pixel) are described in ragged.ts.
  */
-import { LazyArray } from "../lazy/array";
-import { NDArray, ObjectNDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType, isObjectArray } from "../lazy/block";
-import { toBlock, fromArray } from "../lazy/creation";
-import { ChunksSpec, AxisChunkSpec } from "../lazy/chunks";
-import { DType } from "../lazy/dtype";
-import { ComputeOptions } from "../lazy/graph";
+import { LazyArray } from "../lazy/core/array";
+import { NDArray, ObjectNDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType, isObjectArray } from "../lazy/core/block";
+import { toBlock, fromArray } from "../lazy/ops/creation";
+import { ChunksSpec, AxisChunkSpec } from "../lazy/core/chunks";
+import { DType } from "../lazy/core/dtype";
+import { ComputeOptions } from "../lazy/graph/graph";
 import { AxesManager, AxisOptions, DataAxis } from "./axes";
 import { Metadata, MetadataValue, createSignalMetadata } from "./metadata";
 import { hyperspyChunks } from "./chunking";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { importEsm } from "../lazy/esm";
+import { importEsm } from "../lazy/core/esm";
 import { ROOT } from "./helpers";
 
 const fixture = path.join(ROOT, "test", "fixtures", "esm", "index.js");
@@ -19,7 +19,7 @@ test("an ESM-only module loads from the CommonJS build through importEsm", async
 });
 
 test("the compiled CommonJS keeps import() (module Node16), not require()", () => {
-  const js = fs.readFileSync(path.join(ROOT, "dist", "lazy", "esm.js"), "utf8");
+  const js = fs.readFileSync(path.join(ROOT, "dist", "lazy", "core", "esm.js"), "utf8");
   assert.match(js, /import\(specifier\)/);
   assert.match(js, /exports\.importEsm/);
 });

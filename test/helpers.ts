@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { Block, sizeOf, makeBlock, toFlat } from "../lazy/block";
-import { DType, allocate } from "../lazy/dtype";
+import { Block, sizeOf, makeBlock, toFlat } from "../lazy/core/block";
+import { DType, allocate } from "../lazy/core/dtype";
 
 /** Repository root (tests run from dist/test/). */
 export const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the prebuilt JupyterLab extension in renderers/labextension/ with npm packages only:
-//   1. tsc (the repository's TypeScript) compiles src/ (and ../lazy/mime.ts) to lib/;
+//   1. tsc (the repository's TypeScript) compiles src/ (and ../lazy/display/mime.ts) to lib/;
 //   2. @jupyter/builder (rspack) bundles lib/ against @jupyterlab/core-meta's core package file
 //      (no Python JupyterLab needed).
 // Skipped when nothing that goes into it changed since the last build (a content hash of the
@@ -38,7 +38,7 @@ const inputs = [
   path.join(HERE, "package.json"),
   path.join(HERE, "tsconfig.json"),
   path.join(HERE, "scripts", "build.mjs"),
-  path.join(ROOT, "lazy", "mime.ts"),
+  path.join(ROOT, "lazy", "display", "mime.ts"),
   path.join(ROOT, "package-lock.json"),
 ].filter((f) => fs.existsSync(f)).sort();
 const hash = createHash("sha256");

@@ -1,4 +1,4 @@
-import type { ArrayPayload, AxisPayload } from "../../lazy/mime";
+import type { ArrayPayload, AxisPayload } from "../../lazy/display/mime";
 import { isObject } from "./dom";
 
 /** A decoded ArrayPayload: float32 values in C order of `shape` (array order). */

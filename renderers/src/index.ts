@@ -13,7 +13,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
-import { LAZY_MIME, SIGNAL_MIME } from "../../lazy/mime";
+import { LAZY_MIME, SIGNAL_MIME } from "../../lazy/display/mime";
 import { h } from "./dom";
 import { checkLazy, lazyView } from "./lazy";
 import { checkSignal, pngSource, SignalView } from "./signal";

@@ -4,7 +4,7 @@
  * bytes to read), SVG chunk diagrams per space, the axes, the layer table (the pipeline), the
  * sources and the warnings. Plain DOM: no plotly, nothing computed.
  */
-import type { ChunkGridPayload, LazyPayload, LayerPayload } from "../../lazy/mime";
+import type { ChunkGridPayload, LazyPayload, LayerPayload } from "../../lazy/display/mime";
 import { formatBytes, formatCount, formatNumber, formatShape, h, isObject, s, table } from "./dom";
 
 /** Checks the fields this renderer reads; throws a message naming the first bad one. */

@@ -11,7 +11,7 @@
  * plotly is imported on first render (a separate chunk: JupyterLab's startup never loads it); the
  * bundle's PNG is shown until it has loaded, and stays if it cannot load.
  */
-import type { AxisPayload, SignalPayload } from "../../lazy/mime";
+import type { AxisPayload, SignalPayload } from "../../lazy/display/mime";
 import type { PlotlyDiv, PlotlyStatic } from "plotly.js-cartesian-dist-min";
 import { axisIndex, axisTitle, axisValue, axisValues, Decoded, decodeArray, line, rows } from "./decode";
 import { formatBytes, formatNumber, formatShape, h, isObject } from "./dom";

@@ -6,9 +6,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LazyArray } from "../../lazy/array";
-import { NDArray } from "../../lazy/block";
-import { DType, itemsize } from "../../lazy/dtype";
+import { LazyArray } from "../../lazy/core/array";
+import { NDArray } from "../../lazy/core/block";
+import { DType, itemsize } from "../../lazy/core/dtype";
 import { AxisDict, DataAxis } from "../axes";
 import { MetadataDict, MetadataValue } from "../metadata";
 import { BaseSignal, LazySignal, LazySignal1D, LazySignal2D, Signal1D, Signal2D } from "../signal";

@@ -10,13 +10,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fromArray } from "../../lazy/creation";
-import { Block, contiguous, isBlock } from "../../lazy/block";
-import { ComputeOptions } from "../../lazy/graph";
-import { DType, arrayConstructor } from "../../lazy/dtype";
+import { fromArray } from "../../lazy/ops/creation";
+import { Block, contiguous, isBlock } from "../../lazy/core/block";
+import { ComputeOptions } from "../../lazy/graph/graph";
+import { DType, arrayConstructor } from "../../lazy/core/dtype";
 
 const ctorFor = (d: DType) => arrayConstructor(d);
-import { closeH5, fromH5, h5wasm, openH5, regularChunks, storedTypeOf } from "../../lazy/source";
+import { closeH5, fromH5, h5wasm, openH5, regularChunks, storedTypeOf } from "../../lazy/storage/source";
 import { MetadataDict, MetadataValue } from "../metadata";
 import { BaseSignal } from "../signal";
 import {

@@ -2,15 +2,15 @@
  * Loading and saving HyperSpy files: `hs.load(path, {lazy})` and `s.save(path, options)` for
  * `.zspy` (zarr v2 directory, nested layout) and `.hspy` (HDF5). See docs/io.md.
  */
-import { ComputeOptions } from "../../lazy/graph";
-import { CodecConfig } from "../../lazy/codecs";
+import { ComputeOptions } from "../../lazy/graph/graph";
+import { CodecConfig } from "../../lazy/storage/codecs";
 import { BaseSignal } from "../signal";
 import { buildSignal, formatOf } from "./common";
 import { DEFAULT_COMPRESSOR, openZspy, readZspy, saveZspy } from "./zspy";
 import { openHspy, readHspy, saveHspy } from "./hspy";
 
 export { DEFAULT_COMPRESSOR } from "./zspy";
-export type { CodecConfig } from "../../lazy/codecs";
+export type { CodecConfig } from "../../lazy/storage/codecs";
 
 export interface LoadOptions extends ComputeOptions {
   /** Return a lazy signal over the file's chunks (nothing read until computed). Default false. */

@@ -6,12 +6,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LazyArray } from "../../lazy/array";
-import { toNested } from "../../lazy/block";
-import { fromArray } from "../../lazy/creation";
-import { CodecConfig, decodeChunk, describeCodec } from "../../lazy/codecs";
-import { ComputeOptions } from "../../lazy/graph";
-import { ZarrArrayInfo, chunkFile, fromZarr, parseStoredType, regularChunks, storedTypeOf, zarrWriter } from "../../lazy/source";
+import { LazyArray } from "../../lazy/core/array";
+import { toNested } from "../../lazy/core/block";
+import { fromArray } from "../../lazy/ops/creation";
+import { CodecConfig, decodeChunk, describeCodec } from "../../lazy/storage/codecs";
+import { ComputeOptions } from "../../lazy/graph/graph";
+import { ZarrArrayInfo, chunkFile, fromZarr, parseStoredType, regularChunks, storedTypeOf, zarrWriter } from "../../lazy/storage/source";
 import { MetadataDict, MetadataValue } from "../metadata";
 import { BaseSignal } from "../signal";
 import {

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { FixtureArray, fromFixture, loadFixture } from "../helpers";
-import { tagDType, toNDArray } from "../../lazy/block";
+import { tagDType, toNDArray } from "../../lazy/core/block";
 import { formatNDArray, toBundle, textOf } from "../../kernel/format";
 import { progressText } from "../../kernel/progress";
 import { History } from "../../kernel/history";

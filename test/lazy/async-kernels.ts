@@ -2,9 +2,9 @@
  * A kernel module for tests (loaded with registerKernelModule, here and in the workers): kernels
  * that answer asynchronously, as storage reads will.
  */
-import { registerKernel } from "../../lazy/graph";
-import { Block, contiguous } from "../../lazy/block";
-import { allocate, dtypeOfTypedArray } from "../../lazy/dtype";
+import { registerKernel } from "../../lazy/graph/graph";
+import { Block, contiguous } from "../../lazy/core/block";
+import { allocate, dtypeOfTypedArray } from "../../lazy/core/dtype";
 import { isMainThread } from "node:worker_threads";
 
 function doubled(b: Block): Block {

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as lazy from "../../lazy";
-import { Layer } from "../../lazy/graph";
+import { Layer } from "../../lazy/graph/graph";
 
 lazy.registerKernelModule(path.join(__dirname, "async-kernels.js"));
 

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { blockIndices } from "../../lazy/chunks";
+import { blockIndices } from "../../lazy/core/chunks";
 import ndarray = require("ndarray");
 import { BlockInfo, DType, NDArray, fromArray, mapBlocks } from "../../lazy";
-import { executeSync, plan } from "../../lazy/graph";
-import { Block, toFlat } from "../../lazy/block";
+import { executeSync, plan } from "../../lazy/graph/graph";
+import { Block, toFlat } from "../../lazy/core/block";
 import { FixtureArray, assertArrayClose, counter, fromFixture, loadFixture } from "../helpers";
 
 interface MBCase {

@@ -3,8 +3,8 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ChunksSpec, normalizeChunks, UnknownChunksError } from "../../lazy/chunks";
-import { DType } from "../../lazy/dtype";
+import { ChunksSpec, normalizeChunks, UnknownChunksError } from "../../lazy/core/chunks";
+import { DType } from "../../lazy/core/dtype";
 import { loadFixture } from "../helpers";
 
 interface NormalizeCase {

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { loadFixture } from "../helpers";
-import { CodecConfig, decodeChunk, encodeChunk } from "../../lazy/codecs";
+import { CodecConfig, decodeChunk, encodeChunk } from "../../lazy/storage/codecs";
 
 /** A numcodecs frame and its decoded bytes: `raw` (base64), or for the big ones their `sha256` and `size`. */
 interface Case {

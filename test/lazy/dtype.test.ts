@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { DType, DTYPES, castValue, checkDType, itemsize, resultType, ufuncLoopType } from "../../lazy/dtype";
+import { DType, DTYPES, castValue, checkDType, itemsize, resultType, ufuncLoopType } from "../../lazy/core/dtype";
 import { loadFixture } from "../helpers";
 
 type Sc = number | boolean;

@@ -10,11 +10,11 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
-import { LazyArray, Operand } from "../../lazy/array";
-import * as ops from "../../lazy/ops";
-import { BinaryOp } from "../../lazy/elementwise";
-import { DType, DTYPES, promoteTypes, resultType } from "../../lazy/dtype";
-import { ComputeStats } from "../../lazy/graph";
+import { LazyArray, Operand } from "../../lazy/core/array";
+import * as ops from "../../lazy/ops/ops";
+import { BinaryOp } from "../../lazy/kernels/elementwise";
+import { DType, DTYPES, promoteTypes, resultType } from "../../lazy/core/dtype";
+import { ComputeStats } from "../../lazy/graph/graph";
 import { FixtureArray, assertArrayClose, decodeChunks, fromFixture, loadFixture } from "../helpers";
 
 type Sc = number | boolean;

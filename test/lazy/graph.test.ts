@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as lazy from "../../lazy";
-import { plan, executeSync, ComputeStats } from "../../lazy/graph";
+import { plan, executeSync, ComputeStats } from "../../lazy/graph/graph";
 import { ROOT } from "../helpers";
 
 function grid(n = 16, c = 4) {

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
-import { forcedCollections, sharedBytes } from "../../lazy/memory";
+import { forcedCollections, sharedBytes } from "../../lazy/graph/memory";
 
 test("sharedBytes counts the SharedArrayBuffers blocks and partials own", () => {
   const sab = new Float64Array(new SharedArrayBuffer(80));

@@ -9,9 +9,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import ndarray = require("ndarray");
 import * as lazy from "../../lazy";
-import { LazyArray } from "../../lazy/array";
-import { NDArray, asObjectArray, isObjectArray, objectArray, toFlat } from "../../lazy/block";
-import { checkDType, promoteTypes, resultType, itemsize } from "../../lazy/dtype";
+import { LazyArray } from "../../lazy/core/array";
+import { NDArray, asObjectArray, isObjectArray, objectArray, toFlat } from "../../lazy/core/block";
+import { checkDType, promoteTypes, resultType, itemsize } from "../../lazy/core/dtype";
 
 interface Item { k: number }
 const SHAPE = [5, 4, 3];

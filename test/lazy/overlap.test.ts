@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { blockIndices } from "../../lazy/chunks";
+import { blockIndices } from "../../lazy/core/chunks";
 import ndarray = require("ndarray");
 import { Boundary, BlockInfo, DType, LazyArray, NDArray, UnknownChunksError, fromArray } from "../../lazy";
-import { Layer, executeSync, plan } from "../../lazy/graph";
-import { Block, toFlat } from "../../lazy/block";
+import { Layer, executeSync, plan } from "../../lazy/graph/graph";
+import { Block, toFlat } from "../../lazy/core/block";
 import { FixtureArray, assertArrayClose, counter, fromFixture, loadFixture } from "../helpers";
 
 interface OverlapCase {

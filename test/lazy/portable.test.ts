@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { isMainThread } from "node:worker_threads";
 import * as lazy from "../../lazy";
-import { plan } from "../../lazy/graph";
+import { plan } from "../../lazy/graph/graph";
 
 const x = lazy.arange(64, undefined, 1, { chunks: 8 }).reshape([8, 8]).rechunk([4, 4]);
 

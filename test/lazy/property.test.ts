@@ -16,8 +16,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
-import { Index, LazyArray, Operand } from "../../lazy/array";
-import { DType } from "../../lazy/dtype";
+import { Index, LazyArray, Operand } from "../../lazy/core/array";
+import { DType } from "../../lazy/core/dtype";
 import * as fs from "node:fs";
 import { FixtureArray, assertArrayClose, decodeChunks, fromFixture, loadFixture } from "../helpers";
 

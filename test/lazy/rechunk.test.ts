@@ -5,11 +5,11 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { LazyArray, fromArray, zeros, concatenate, stack, UnknownChunksError, ChunksSpec, DType } from "../../lazy";
-import { Block, toFlat } from "../../lazy/block";
-import { Chunks, cumulative } from "../../lazy/chunks";
-import { Layer, collectLayers, plan } from "../../lazy/graph";
-import { planRechunk, numberOfBlocks, estimateGraphSize, mergeToNumber, divideToWidth } from "../../lazy/rechunk-plan";
-import { rechunkSteps, reshapeRechunk } from "../../lazy/rechunk";
+import { Block, toFlat } from "../../lazy/core/block";
+import { Chunks, cumulative } from "../../lazy/core/chunks";
+import { Layer, collectLayers, plan } from "../../lazy/graph/graph";
+import { planRechunk, numberOfBlocks, estimateGraphSize, mergeToNumber, divideToWidth } from "../../lazy/ops/rechunk-plan";
+import { rechunkSteps, reshapeRechunk } from "../../lazy/ops/rechunk";
 import { FixtureArray, assertArrayClose, fromFixture, loadFixture } from "../helpers";
 
 interface PlanCase {

@@ -8,10 +8,10 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
 import { LazyArray } from "../../lazy";
-import { Block, toFlat } from "../../lazy/block";
-import { ComputeStats, Layer, getKernel, plan } from "../../lazy/graph";
-import { DType } from "../../lazy/dtype";
-import { cumulative } from "../../lazy/chunks";
+import { Block, toFlat } from "../../lazy/core/block";
+import { ComputeStats, Layer, getKernel, plan } from "../../lazy/graph/graph";
+import { DType } from "../../lazy/core/dtype";
+import { cumulative } from "../../lazy/core/chunks";
 import { FixtureArray, assertArrayClose, decodeChunks, fromFixture, loadFixture } from "../helpers";
 
 type Axis = number | number[] | null;

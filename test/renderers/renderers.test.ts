@@ -20,7 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as hs from "../../index";
 import { ROOT } from "../helpers";
-import { JUPYTER_DISPLAY, JUPYTER_DISPLAY_METADATA, LAZY_MIME, MimeBundle, MimeMetadata, SIGNAL_MIME } from "../../lazy/mime";
+import { JUPYTER_DISPLAY, JUPYTER_DISPLAY_METADATA, LAZY_MIME, MimeBundle, MimeMetadata, SIGNAL_MIME } from "../../lazy/display/mime";
 
 // The parts of playwright-core used here. Its own .d.ts needs the DOM lib, which the root
 // tsconfig (Node only) does not load, so it is required untyped and described by these.

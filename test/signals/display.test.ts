@@ -13,8 +13,8 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as hs from "../../index";
 import { ROOT, assertTypechecksWithTs50 } from "../helpers";
-import { ArrayPayload, JUPYTER_DISPLAY_METADATA, LAZY_MIME, LazyPayload, MimeBundle, SIGNAL_MIME, SignalPayload } from "../../lazy/mime";
-import { PLAN_LIMIT } from "../../lazy/display";
+import { ArrayPayload, JUPYTER_DISPLAY_METADATA, LAZY_MIME, LazyPayload, MimeBundle, SIGNAL_MIME, SignalPayload } from "../../lazy/display/mime";
+import { PLAN_LIMIT } from "../../lazy/display/display";
 
 const { Signal1D, Signal2D, LazySignal1D, BaseSignal } = hs.signals;
 type Sig = InstanceType<typeof BaseSignal>;

@@ -11,9 +11,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as hs from "../../index";
-import { LazyArray } from "../../lazy/array";
-import { toFlat, Block } from "../../lazy/block";
-import { ComputeStats } from "../../lazy/graph";
+import { LazyArray } from "../../lazy/core/array";
+import { toFlat, Block } from "../../lazy/core/block";
+import { ComputeStats } from "../../lazy/graph/graph";
 import { ROOT, FixtureArray, decodeValue, loadFixture } from "../helpers";
 
 interface AxisExp {

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import ndarray = require("ndarray");
 import * as hs from "../../index";
 import { FixtureArray, assertArrayClose, loadFixture } from "../helpers";
-import type { NDArray } from "../../lazy/block";
+import type { NDArray } from "../../lazy/core/block";
 import type { MapFunction, MapOptions, MapArgs } from "../../signals/map";
 
 type Sig = InstanceType<typeof hs.signals.BaseSignal>;

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import ndarray = require("ndarray");
 import * as hs from "../../index";
 import { FixtureArray, assertArrayClose, fromFixture, loadFixture } from "../helpers";
-import { NDArray, ObjectNDArray, asObjectArray, objectArray, toFlat, toNDArray } from "../../lazy/block";
+import { NDArray, ObjectNDArray, asObjectArray, objectArray, toFlat, toNDArray } from "../../lazy/core/block";
 import type { MapArgs } from "../../signals/map";
 
 type Sig = InstanceType<typeof hs.signals.BaseSignal>;

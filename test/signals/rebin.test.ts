@@ -9,8 +9,8 @@ import * as assert from "node:assert/strict";
 import * as hs from "../../index";
 import { FixtureArray, assertArrayClose, fromFixture, loadFixture } from "../helpers";
 import { rebin, stack, RebinOptions, StackOptions } from "../../signals/rebin";
-import type { NDArray } from "../../lazy/block";
-import { LazyArray } from "../../lazy/array";
+import type { NDArray } from "../../lazy/core/block";
+import { LazyArray } from "../../lazy/core/array";
 
 type Sig = InstanceType<typeof hs.signals.BaseSignal>;
 interface AxisFx { name?: string | null; size: number; scale: number; offset: number; units?: string | null; navigate: boolean }

@@ -13,12 +13,12 @@
  * Accumulation is in float64 (sums, products, moments); float32 results are rounded at the end.
  * var/std combine moments with Chan's parallel formula (n, mean, M2).
  */
-import { Block, cStrides } from "./block";
-import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "./chunks";
-import { DType, TypedArray, allocate, checkDType, isFloat, objectNotSupported } from "./dtype";
-import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "./graph";
-import { ElementwiseParams, Expr, blockBroadcastShape, broadcastStrides, codeOf, evaluateScratch, exprKey, withHelpers } from "./elementwise";
-import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
+import { Block, cStrides } from "../core/block";
+import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "../core/chunks";
+import { DType, TypedArray, allocate, checkDType, isFloat, objectNotSupported } from "../core/dtype";
+import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
+import { ElementwiseParams, Expr, blockBroadcastShape, broadcastStrides, codeOf, evaluateScratch, exprKey, withHelpers } from "../kernels/elementwise";
+import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/array";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";
 export type ArgKind = "argmax" | "argmin";

@@ -10,13 +10,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LazyArray } from "./array";
-import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "./block";
-import { cumulative } from "./chunks";
+import { LazyArray } from "../core/array";
+import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "../core/block";
+import { cumulative } from "../core/chunks";
 import { CodecConfig, decodeChunk, encodeChunk } from "./codecs";
-import { DType, TypedArray, itemsize } from "./dtype";
-import { importEsm } from "./esm";
-import { Layer, registerKernel, registerKernelModule } from "./graph";
+import { DType, TypedArray, itemsize } from "../core/dtype";
+import { importEsm } from "../core/esm";
+import { Layer, registerKernel, registerKernelModule } from "../graph/graph";
 
 // ------------------------------------------------------------------------------------------------
 // zarr v2 dtypes

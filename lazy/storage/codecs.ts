@@ -7,7 +7,7 @@
  * (lazy/source.ts), on the main thread or in worker threads.
  */
 import * as zlib from "node:zlib";
-import { importEsm } from "./esm";
+import { importEsm } from "../core/esm";
 
 /** A numcodecs compressor config as zarr v2 stores it in `.zarray` ({"id": "blosc", "cname": "zstd", ...}). */
 export interface CodecConfig {

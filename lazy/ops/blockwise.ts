@@ -1,12 +1,12 @@
 /**
  * Blockwise operations that are not elementwise: transpose, and mapBlocks (user functions).
  */
-import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, isObjectArray, makeBlock, sizeOf, toNDArray, transposeView } from "./block";
-import { AxisChunkSpec, ChunksSpec, blockIndices, cumulative, normalizeAxes, normalizeAxis, product } from "./chunks";
-import { DType, TypedArray, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "./dtype";
-import { Layer, registerKernel } from "./graph";
-import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "./array";
-import { portableHint, portableSource, userFunction } from "./userfn";
+import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, isObjectArray, makeBlock, sizeOf, toNDArray, transposeView } from "../core/block";
+import { AxisChunkSpec, ChunksSpec, blockIndices, cumulative, normalizeAxes, normalizeAxis, product } from "../core/chunks";
+import { DType, TypedArray, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "../core/dtype";
+import { Layer, registerKernel } from "../graph/graph";
+import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "../core/array";
+import { portableHint, portableSource, userFunction } from "../graph/userfn";
 import { broadcastShapes, unifyChunks } from "./ops";
 
 interface TransposeParams {

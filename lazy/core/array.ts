@@ -2,19 +2,19 @@
  * LazyArray: an immutable chunked N-d array defined by a symbolic graph layer (dask.array.Array).
  * Every operation returns a new LazyArray; nothing runs until compute().
  */
-import { observed, observedSync } from "./hooks";
+import { observed, observedSync } from "../graph/hooks";
 import { Block, NDArray, ObjectNDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
-import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "./graph";
-import { executeThreads } from "./workers";
-import * as ops from "./ops";
-import * as reduction from "./reduction";
-import * as nanred from "./nanreduction";
-import * as slicing from "./slicing";
-import * as rechunkMod from "./rechunk";
-import * as blockwise from "./blockwise";
-import * as overlap from "./overlap";
+import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "../graph/graph";
+import { executeThreads } from "../graph/workers";
+import * as ops from "../ops/ops";
+import * as reduction from "../ops/reduction";
+import * as nanred from "../ops/nanreduction";
+import * as slicing from "../ops/slicing";
+import * as rechunkMod from "../ops/rechunk";
+import * as blockwise from "../ops/blockwise";
+import * as overlap from "../ops/overlap";
 
 export type Scalar = number | boolean;
 export type Operand = LazyArray | Scalar;

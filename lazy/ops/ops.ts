@@ -2,8 +2,8 @@
  * Elementwise operations on LazyArrays: numpy broadcasting, chunk unification, and one
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
-import { Chunks, UnknownChunksError, cumulative, sameAxisChunks } from "./chunks";
-import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "./dtype";
+import { Chunks, UnknownChunksError, cumulative, sameAxisChunks } from "../core/chunks";
+import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "../core/dtype";
 import {
   BinaryOp,
   Expr,
@@ -15,9 +15,9 @@ import {
   inputExpr,
   unaryExpr,
   whereExpr,
-} from "./elementwise";
-import { Layer } from "./graph";
-import { LazyArray, Operand } from "./array";
+} from "../kernels/elementwise";
+import { Layer } from "../graph/graph";
+import { LazyArray, Operand } from "../core/array";
 import { rechunk } from "./rechunk";
 
 /** numpy's broadcast of shapes, with numpy's error when they are incompatible. */

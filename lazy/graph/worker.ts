@@ -3,9 +3,9 @@
  * engine's index) and runs tasks by kernel id. Blocks it allocates live in SharedArrayBuffers.
  */
 import { parentPort } from "node:worker_threads";
-import "./index";
+import "../index";
 import { getKernel, isThenable } from "./graph";
-import { setSharedAllocation } from "./dtype";
+import { setSharedAllocation } from "../core/dtype";
 import { noteReleased } from "./memory";
 
 setSharedAllocation(true);

@@ -7,13 +7,13 @@
  * up to 3^k neighbour blocks (k = axes with depth > 0), copies the block and depth-wide strips of its
  * neighbours into one preallocated padded block, fills the boundary, calls the function and trims.
  */
-import { Block, copyInto, emptyBlock, toNDArray, view } from "./block";
-import { UnknownChunksError, cumulative, hasUnknown, normalizeAxis } from "./chunks";
-import { DType, allocate, castValue, checkDType, objectNotSupported } from "./dtype";
-import { Key, Layer, registerKernel } from "./graph";
-import { BlockFunction, BlockInfo, Boundary, LazyArray, MapOverlapOptions } from "./array";
+import { Block, copyInto, emptyBlock, toNDArray, view } from "../core/block";
+import { UnknownChunksError, cumulative, hasUnknown, normalizeAxis } from "../core/chunks";
+import { DType, allocate, castValue, checkDType, objectNotSupported } from "../core/dtype";
+import { Key, Layer, registerKernel } from "../graph/graph";
+import { BlockFunction, BlockInfo, Boundary, LazyArray, MapOverlapOptions } from "../core/array";
 import { InfoParams, callUser, decodeInfo, infoParams, toResultBlock } from "./blockwise";
-import { portableHint, portableSource, userFunction } from "./userfn";
+import { portableHint, portableSource, userFunction } from "../graph/userfn";
 
 interface CopyRegion {
   /** Input slot. */

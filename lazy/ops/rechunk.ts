@@ -5,11 +5,11 @@
  * assembles the block inside the task (one task per output block, no per-piece getitem tasks as in
  * dask). Blocks that come whole from one input block are views, never copies.
  */
-import { Block, copyInto, emptyBlock, reshapeView, view } from "./block";
-import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks } from "./chunks";
-import { DType, promoteTypes } from "./dtype";
-import { Layer, registerKernel } from "./graph";
-import { LazyArray, RechunkOptions } from "./array";
+import { Block, copyInto, emptyBlock, reshapeView, view } from "../core/block";
+import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks } from "../core/chunks";
+import { DType, promoteTypes } from "../core/dtype";
+import { Layer, registerKernel } from "../graph/graph";
+import { LazyArray, RechunkOptions } from "../core/array";
 import { commonChunks } from "./ops";
 import { planRechunk } from "./rechunk-plan";
 

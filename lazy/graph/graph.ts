@@ -8,8 +8,8 @@
  * source) can run only on the main thread.
  */
 import * as path from "node:path";
-import { Chunks, blockIndices, numBlocksOf, product } from "./chunks";
-import { DType } from "./dtype";
+import { Chunks, blockIndices, numBlocksOf, product } from "../core/chunks";
+import { DType } from "../core/dtype";
 import { noteReleased } from "./memory";
 
 export type Key = string;

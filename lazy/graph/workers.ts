@@ -13,8 +13,8 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { isBlock, copyOf } from "./block";
-import { setSharedAllocation } from "./dtype";
+import { isBlock, copyOf } from "../core/block";
+import { setSharedAllocation } from "../core/dtype";
 import {
   AbortError,
   ComputeOptions,

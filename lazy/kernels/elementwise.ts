@@ -5,9 +5,9 @@
  * Every node carries its dtype and its value is cast to it after the operation, so a fused chain
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
-import { Block, cStrides, sizeOf } from "./block";
-import { DType, TypedArray, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "./dtype";
-import { Key, Task, dependentsCount, registerKernel, registerPass } from "./graph";
+import { Block, cStrides, sizeOf } from "../core/block";
+import { DType, TypedArray, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "../core/dtype";
+import { Key, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
 
 export type Expr =
   | { readonly t: "in"; readonly i: number; readonly dtype: DType }

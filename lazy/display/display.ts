@@ -10,10 +10,10 @@
  *
  * Importing this module gives LazyArray its `[Symbol.for("Jupyter.display")]()` method.
  */
-import { LazyArray } from "./array";
-import { collectLayers, materialize, parseKey, plan, Key, Layer } from "./graph";
-import { blockShape, hasUnknown, largestBlockBytes, maxOf, product } from "./chunks";
-import { itemsize } from "./dtype";
+import { LazyArray } from "../core/array";
+import { collectLayers, materialize, parseKey, plan, Key, Layer } from "../graph/graph";
+import { blockShape, hasUnknown, largestBlockBytes, maxOf, product } from "../core/chunks";
+import { itemsize } from "../core/dtype";
 import {
   AxisPayload,
   ChunkGridPayload,
@@ -481,7 +481,7 @@ export function lazyBundle(x: LazyArray, desc?: LazyDescription): MimeBundle {
   return { [LAZY_MIME]: p, "text/html": lazyHTML(p), "text/plain": lazyText(p) };
 }
 
-declare module "./array" {
+declare module "../core/array" {
   interface LazyArray {
     /** The Jupyter MIME bundle of this array (a graph summary; nothing is computed). */
     [JUPYTER_DISPLAY](): MimeBundle;

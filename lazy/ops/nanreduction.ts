@@ -5,12 +5,12 @@
  * values, where needed, is one more reduction over the same source blocks. Integer and boolean
  * arrays hold no NaN: they take the plain reductions.
  */
-import { isFloat, objectNotSupported } from "./dtype";
-import { blockIndices, normalizeAxes, normalizeAxis } from "./chunks";
-import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "./array";
+import { isFloat, objectNotSupported } from "../core/dtype";
+import { blockIndices, normalizeAxes, normalizeAxis } from "../core/chunks";
+import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/array";
 import { where } from "./ops";
 import { mapBlocksOf } from "./blockwise";
-import { NDArray } from "./block";
+import { NDArray } from "../core/block";
 
 export type NanKind = "nansum" | "nanprod" | "nanmean" | "nanmin" | "nanmax" | "nanvar" | "nanstd";
 

@@ -2,11 +2,11 @@
  * Creating LazyArrays: from in-memory arrays (scijs ndarray, typed arrays, nested JS arrays), and
  * zeros / ones / full / arange / linspace / seeded random, whose blocks are made inside their tasks.
  */
-import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf, isObjectArray } from "./block";
-import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "./chunks";
-import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, itemsize } from "./dtype";
-import { Layer, registerKernel } from "./graph";
-import { LazyArray } from "./array";
+import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf, isObjectArray } from "../core/block";
+import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "../core/chunks";
+import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, itemsize } from "../core/dtype";
+import { Layer, registerKernel } from "../graph/graph";
+import { LazyArray } from "../core/array";
 
 export interface FromArrayOptions {
   /** Chunk specification (default "auto": about 128 MiB blocks; one block for an object array, whose bytes are unknown). */

@@ -8,7 +8,7 @@
  */
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
-import { isBlock } from "./block";
+import { isBlock } from "../core/block";
 
 /** Released shared bytes between forced collections. */
 export const GC_RELEASE_BYTES = 128 * 1024 * 1024;

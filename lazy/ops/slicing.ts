@@ -12,12 +12,12 @@
  * masked axes after the first, and the first masked axis is split as dask's ravel would split it
  * (dask's reshape_rechunk/expand_tuple), so the block counts match dask's.
  */
-import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "./block";
+import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "../core/block";
 import { commonChunks } from "./ops";
-import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks } from "./chunks";
-import { DType, allocate, dtypeOfTypedArray } from "./dtype";
-import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "./graph";
-import { LazyArray, Index, Slice } from "./array";
+import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks } from "../core/chunks";
+import { DType, allocate, dtypeOfTypedArray } from "../core/dtype";
+import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "../graph/graph";
+import { LazyArray, Index, Slice } from "../core/array";
 
 // ------------------------------------------------------------------------------------------------
 // Index parsing

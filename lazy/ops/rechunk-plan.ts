@@ -17,7 +17,7 @@
  * Steps repeat until the estimate is small enough or nothing changes. The functions below follow
  * dask's choices (including its rounding) so plans match dask's.
  */
-import { Chunks, product, sameAxisChunks, sameChunks } from "./chunks";
+import { Chunks, product, sameAxisChunks, sameChunks } from "../core/chunks";
 
 type Axis = readonly number[];
 
