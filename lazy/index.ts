@@ -2,6 +2,7 @@
  * hyperspy-ts's lazy chunked N-d array engine (our dask.array): `hs.lazy`.
  */
 import "./kernels/elementwise";
+import "./ops/bind";
 import "./display/display";
 export { LazyArray, compute, computeSync } from "./core/array";
 export type {

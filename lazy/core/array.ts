@@ -8,13 +8,43 @@ import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, block
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "../graph/graph";
 import { executeThreads } from "../graph/workers";
-import * as ops from "../ops/ops";
-import * as reduction from "../ops/reduction";
-import * as nanred from "../ops/nanreduction";
-import * as slicing from "../ops/slicing";
-import * as rechunkMod from "../ops/rechunk";
-import * as blockwise from "../ops/blockwise";
-import * as overlap from "../ops/overlap";
+import type * as OpsModule from "../ops/ops";
+import type * as ReductionModule from "../ops/reduction";
+import type * as NanReductionModule from "../ops/nanreduction";
+import type * as SlicingModule from "../ops/slicing";
+import type * as RechunkModule from "../ops/rechunk";
+import type * as BlockwiseModule from "../ops/blockwise";
+import type * as OverlapModule from "../ops/overlap";
+
+/**
+ * The operation modules (lazy/ops/) that LazyArray's methods call. They build LazyArrays, so they
+ * import this module; to keep the module graph free of runtime cycles they are bound here late,
+ * when lazy/ops/bind.ts loads (every module that makes a LazyArray from nothing, such as
+ * lazy/ops/creation.ts and lazy/storage/source.ts, imports it, as does lazy/index.ts).
+ */
+let ops: typeof OpsModule;
+let reduction: typeof ReductionModule;
+let nanred: typeof NanReductionModule;
+let slicing: typeof SlicingModule;
+let rechunkMod: typeof RechunkModule;
+let blockwise: typeof BlockwiseModule;
+let overlap: typeof OverlapModule;
+
+/** The modules bindOperations() takes (internal: lazy/ops/bind.ts calls it once). */
+export interface Operations {
+  ops: typeof OpsModule;
+  reduction: typeof ReductionModule;
+  nanred: typeof NanReductionModule;
+  slicing: typeof SlicingModule;
+  rechunkMod: typeof RechunkModule;
+  blockwise: typeof BlockwiseModule;
+  overlap: typeof OverlapModule;
+}
+
+/** Bind the operation modules LazyArray's methods call (internal; see lazy/ops/bind.ts). */
+export function bindOperations(m: Operations): void {
+  ({ ops, reduction, nanred, slicing, rechunkMod, blockwise, overlap } = m);
+}
 
 export type Scalar = number | boolean;
 export type Operand = LazyArray | Scalar;

@@ -356,3 +356,13 @@ export function expandTuple(chunks: readonly number[], factor: number): number[]
   }
   return out;
 }
+
+/** The common refinement of several chunkings of one axis (every boundary of each). */
+export function commonChunks(list: readonly (readonly number[])[]): number[] {
+  const bounds = new Set<number>();
+  for (const c of list) for (const b of cumulative(c)) bounds.add(b);
+  const sorted = Array.from(bounds).sort((x, y) => x - y);
+  const out: number[] = [];
+  for (let i = 1; i < sorted.length; i++) out.push(sorted[i] - sorted[i - 1]);
+  return out.length ? out : [0];
+}

@@ -7,6 +7,7 @@ import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "../core/chu
 import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, itemsize } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray } from "../core/array";
+import "./bind";
 
 export interface FromArrayOptions {
   /** Chunk specification (default "auto": about 128 MiB blocks; one block for an object array, whose bytes are unknown). */

@@ -2,7 +2,8 @@
  * Elementwise operations on LazyArrays: numpy broadcasting, chunk unification, and one
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
-import { Chunks, UnknownChunksError, cumulative, sameAxisChunks } from "../core/chunks";
+import { Chunks, UnknownChunksError, commonChunks, cumulative, sameAxisChunks } from "../core/chunks";
+export { commonChunks };
 import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "../core/dtype";
 import {
   BinaryOp,
@@ -42,16 +43,6 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   return out;
 }
 
-
-/** The common refinement of several chunkings of one axis (every boundary of each). */
-export function commonChunks(list: readonly (readonly number[])[]): number[] {
-  const bounds = new Set<number>();
-  for (const c of list) for (const b of cumulative(c)) bounds.add(b);
-  const sorted = Array.from(bounds).sort((x, y) => x - y);
-  const out: number[] = [];
-  for (let i = 1; i < sorted.length; i++) out.push(sorted[i] - sorted[i - 1]);
-  return out.length ? out : [0];
-}
 
 /**
  * Align the chunks of arrays that broadcast together: for each output axis, arrays that span it

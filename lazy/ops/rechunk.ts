@@ -6,11 +6,10 @@
  * dask). Blocks that come whole from one input block are views, never copies.
  */
 import { Block, copyInto, emptyBlock, reshapeView, view } from "../core/block";
-import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks } from "../core/chunks";
+import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks, commonChunks } from "../core/chunks";
 import { DType, promoteTypes } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray, RechunkOptions } from "../core/array";
-import { commonChunks } from "./ops";
 import { planRechunk } from "./rechunk-plan";
 
 

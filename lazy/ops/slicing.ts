@@ -13,8 +13,7 @@
  * (dask's reshape_rechunk/expand_tuple), so the block counts match dask's.
  */
 import { Block, cStrides, contiguous, copyInto, emptyBlock, sizeOf, view } from "../core/block";
-import { commonChunks } from "./ops";
-import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks } from "../core/chunks";
+import { Chunks, UnknownChunksError, blockIndices, cumulative, expandTuple, hasUnknown, product, sameAxisChunks, commonChunks } from "../core/chunks";
 import { DType, allocate, dtypeOfTypedArray } from "../core/dtype";
 import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "../graph/graph";
 import { LazyArray, Index, Slice } from "../core/array";

@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LazyArray } from "../core/array";
+import "../ops/bind";
 import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "../core/block";
 import { cumulative } from "../core/chunks";
 import { CodecConfig, decodeChunk, encodeChunk } from "./codecs";
