@@ -16,7 +16,8 @@ import {
   inputExpr,
   unaryExpr,
   whereExpr,
-} from "../kernels/elementwise";
+} from "./elementwise";
+import "../kernels/elementwise"; // registers the "elementwise" kernel and the fusion pass
 import { Layer } from "../graph/graph";
 import { LazyArray, Operand } from "../core/array";
 import { rechunk } from "./rechunk";

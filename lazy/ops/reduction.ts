@@ -17,7 +17,8 @@ import { Block, cStrides } from "../core/block";
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "../core/chunks";
 import { DType, TypedArray, allocate, checkDType, isFloat, objectNotSupported } from "../core/dtype";
 import { Key, Layer, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
-import { ElementwiseParams, Expr, blockBroadcastShape, broadcastStrides, codeOf, evaluateScratch, exprKey, withHelpers } from "../kernels/elementwise";
+import { ElementwiseParams, blockBroadcastShape, broadcastStrides, codeOf, evaluateScratch, exprKey, withHelpers } from "../kernels/elementwise";
+import { Expr } from "./elementwise";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/array";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";

@@ -12,7 +12,7 @@ import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
 import { LazyArray, Operand } from "../../lazy/core/array";
 import * as ops from "../../lazy/ops/ops";
-import { BinaryOp } from "../../lazy/kernels/elementwise";
+import { BinaryOp } from "../../lazy/ops/elementwise";
 import { DType, DTYPES, promoteTypes, resultType } from "../../lazy/core/dtype";
 import { ComputeStats } from "../../lazy/graph/graph";
 import { FixtureArray, assertArrayClose, decodeChunks, fromFixture, loadFixture } from "../helpers";
