@@ -3,7 +3,7 @@
  * Every operation returns a new LazyArray; nothing runs until compute().
  */
 import { observed, observedSync } from "../graph/hooks";
-import { Block, NDArray, ObjectNDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
+import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "../graph/graph";
@@ -47,7 +47,7 @@ export function bindOperations(m: Operations): void {
 }
 
 export type { Scalar, Operand, ReduceOptions, VarOptions, ArgReduceOptions, Slice, Index, RechunkOptions, BlockInfo, BlockFunction, MultiBlockFunction, MapBlocksOptions, Boundary, MapOverlapOptions, StoreBlockInfo, BlockSink, LayerSummary, GraphSummary } from "./types";
-import type { Scalar, Operand, ReduceOptions, VarOptions, ArgReduceOptions, Slice, Index, RechunkOptions, BlockInfo, BlockFunction, MultiBlockFunction, MapBlocksOptions, Boundary, MapOverlapOptions, StoreBlockInfo, BlockSink, LayerSummary, GraphSummary } from "./types";
+import type { Operand, ReduceOptions, VarOptions, ArgReduceOptions, Index, RechunkOptions, BlockFunction, MapBlocksOptions, MapOverlapOptions, StoreBlockInfo, BlockSink, GraphSummary } from "./types";
 
 /** Graphs up to this many tasks are planned to count their optimised tasks (about 6 us a task). */
 const SUMMARY_COUNT_LIMIT = 20_000;

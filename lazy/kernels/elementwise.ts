@@ -7,7 +7,7 @@
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
 import { Block, cStrides, sizeOf } from "../core/block";
-import { DType, TypedArray, allocate, castCode, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "../core/dtype";
+import { DType, TypedArray, allocate, castCode, isBool, isFloat, isInteger } from "../core/dtype";
 import { Key, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
 import { Expr } from "../ops/elementwise";
 

@@ -6,7 +6,7 @@
  * Every node carries its dtype and its value is cast to it after the operation, so a fused chain
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
-import { DType, castValue, isBool, isFloat, isInteger, isUnsigned, promoteTypes, resultType } from "../core/dtype";
+import { DType, castValue, isFloat, isUnsigned, promoteTypes, resultType } from "../core/dtype";
 
 export type Expr =
   | { readonly t: "in"; readonly i: number; readonly dtype: DType }

@@ -2,11 +2,10 @@
  * Elementwise operations on LazyArrays: numpy broadcasting, chunk unification, and one
  * "elementwise" layer per operation (fused into one loop per block at compute time).
  */
-import { Chunks, UnknownChunksError, commonChunks, cumulative, sameAxisChunks } from "../core/chunks";
+import { Chunks, UnknownChunksError, commonChunks, sameAxisChunks } from "../core/chunks";
 export { commonChunks };
 import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "../core/dtype";
-import {
-  BinaryOp,
+import {   BinaryOp,
   Expr,
   UnaryOp,
   binaryExpr,
