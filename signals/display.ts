@@ -1,8 +1,8 @@
 /**
  * What a signal shows in a notebook: `s[Symbol.for("Jupyter.display")]()` returns a MIME bundle
- * (lazy/mime.ts has the payload types; docs/display.md the why).
+ * (lazy/display/mime.ts has the payload types; docs/display.md the why).
  *
- * - Lazy signals: `{lazy payload, text/html, text/plain}` (lazy/display.ts): axes, chunk grids per
+ * - Lazy signals: `{lazy payload, text/html, text/plain}` (lazy/display/display.ts): axes, chunk grids per
  *   navigation / signal space, layers with task counts, sources, warnings. Nothing is computed.
  * - Computed signals: `{signal payload, image/png, text/plain}` and no text/html (every front-end
  *   prefers text/html over image/png, and the PNG is the fallback that shows everywhere). The
@@ -67,7 +67,7 @@ function axesOf(s: BaseSignal): SigAxis[] {
   return am.naturalOrder().map((a) => axisPayload(a, am));
 }
 
-/** What lazy/display.ts needs to describe a lazy signal's LazyArray. */
+/** What lazy/display/display.ts needs to describe a lazy signal's LazyArray. */
 export function lazyDescription(s: BaseSignal): LazyDescription {
   const am = s.axesManager;
   const axes = axesOf(s);

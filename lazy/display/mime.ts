@@ -1,6 +1,6 @@
 /**
  * The MIME payloads hyperspy-ts puts in a Jupyter display bundle: one module shared by the library
- * (signals/display.ts, lazy/display.ts build them) and the renderers (renderers/ read them in the
+ * (signals/display.ts, lazy/display/display.ts build them) and the renderers (renderers/ read them in the
  * browser). It has no runtime imports: a browser bundle can import it on its own.
  *
  * Two MIME types, each versioned in its name and in the payload's `version` field:

@@ -1,6 +1,6 @@
 /**
  * hyperspy-ts-renderers: a JupyterLab MIME renderer extension (prebuilt) for the two payloads the
- * hyperspy-ts kernel puts in display bundles (lazy/mime.ts, docs/display.md):
+ * hyperspy-ts kernel puts in display bundles (lazy/display/mime.ts, docs/display.md):
  *
  * - application/vnd.hyperspy-ts.lazy.v1+json: the summary of an uncomputed lazy signal.
  * - application/vnd.hyperspy-ts.signal.v1+json: a computed signal as plots (plotly, loaded lazily).

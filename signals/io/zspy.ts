@@ -1,7 +1,7 @@
 /**
  * HyperSpy's `.zspy`: a zarr v2 directory store with the nested ("/") chunk layout. We write the
  * zarr v2 JSON (.zgroup, .zattrs, .zarray) ourselves, and read and write chunk files with the
- * engine's storage kernels (lazy/source.ts), so a lazy load reads only the chunks a compute needs
+ * engine's storage kernels (lazy/storage/source.ts), so a lazy load reads only the chunks a compute needs
  * and a save streams block by block on the worker threads.
  */
 import * as fs from "node:fs";
@@ -31,7 +31,7 @@ import {
 
 /**
  * The compressor we write by default: blosc with lz4, level 5, byte shuffle. HyperSpy (numcodecs'
- * native blosc) reads it at several GB/s, and our JS blosc-lz4 decoder (lazy/codecs.ts) at about
+ * native blosc) reads it at several GB/s, and our JS blosc-lz4 decoder (lazy/storage/blosc.ts, lz4.ts) at about
  * 0.5-0.7 GB/s per thread, against about 0.3-0.4 for HyperSpy's own default blosc-zstd-1 (our JS
  * zstd decoder), while shuffle+lz4 still compresses smooth float data. Raw (null) and blosc-zlib were measured as
  * alternatives (docs/io.md, bench/README.md).

@@ -1,6 +1,6 @@
 /**
  * Released shared blocks are reclaimed promptly: a 1 GiB lazy array summed on the worker threads
- * keeps this process's peak RSS far below the data's size (before lazy/memory.ts it grew with the
+ * keeps this process's peak RSS far below the data's size (before lazy/graph/memory.ts it grew with the
  * data: 3.2 GB for 8 GiB). This file runs in its own process (node --test), so maxRSS is its own.
  */
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 /**
- * Reductions (lazy/reduction.ts) against numpy results and dask task counts from
+ * Reductions (lazy/ops/reduction.ts, lazy/kernels/reduction.ts) against numpy results and dask task counts from
  * test/fixtures/make_reduction.py: every kind x dtypes x axes x keepdims x ragged chunkings x
  * splitEvery, NaN / inf / empty / 0-d inputs, ddof and dtype options, unknown chunk sizes, culling,
  * errors.
@@ -211,7 +211,7 @@ test("culling through a slice: only the blocks of the slice are read", (t) => {
   try {
     y = x.get(lazy.slice(0, 6), lazy.slice(4, 5));
   } catch (e) {
-    t.skip(`slicing (lazy/slicing.ts) is not available: ${(e as Error).message}`);
+    t.skip(`slicing (lazy/ops/slicing.ts) is not available: ${(e as Error).message}`);
     return;
   }
   const r = y.sum();

@@ -119,7 +119,7 @@ test("x.get(0).sum() culls to the blocks of row 0", async (t) => {
     s = x.get(0).sum();
   } catch (e) {
     if (e instanceof Error && /not implemented yet/.test(e.message)) {
-      t.skip("reductions (lazy/reduction.ts) are not implemented yet");
+      t.skip("reductions (lazy/ops/reduction.ts) are not implemented yet");
       return;
     }
     throw e;

@@ -44,7 +44,7 @@ interface Fx {
 const fx = loadFixture<Fx>("arithmetic");
 
 /**
- * Eager signals hold bool data as 0/1 in a Uint8Array tagged "bool" by the engine (lazy/block.ts
+ * Eager signals hold bool data as 0/1 in a Uint8Array tagged "bool" by the engine (lazy/core/block.ts
  * DTYPE_TAG), so they read "bool" like lazy ones.
  */
 const EAGER_BOOL_DTYPE = "bool";
