@@ -1,0 +1,188 @@
+/**
+ * The compiled WebAssembly SIMD kernels (lazy/kernels/wasm) against the JS loops they replace:
+ * random expressions over every dtype the compiler handles, with NaN, +-inf, -0, values out of
+ * the integer ranges, compared bit for bit (elementwise) and exactly (sums of values whose f64
+ * sum is exact in any order). Seeded (HSTS_WASM_SEED, default 20261208).
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { Block } from "../../lazy/block";
+import { DType, allocate } from "../../lazy/dtype";
+import { Expr, binaryExpr, castExpr, commonType, constExpr, evaluate, exprKey, inputExpr, unaryExpr, whereExpr, BinaryOp, UnaryOp } from "../../lazy/elementwise";
+import { Code, encodeModule, sleb, uleb } from "../../lazy/kernels/wasm/encoder";
+import { setWasmKernels, simdSupported, wasmEvaluate, wasmScan, wasmKernelsEnabled } from "../../lazy/kernels/wasm/runtime";
+import { Unsupported, compileKernel } from "../../lazy/kernels/wasm/simd";
+
+const SEED = Number(process.env.HSTS_WASM_SEED ?? 20261208);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DTS: DType[] = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "float32", "float64"];
+const SPECIAL = [NaN, Infinity, -Infinity, -0, 0, 0.5, -0.5, 1.5, 2.5, -2.5, 127.7, 128, -129, 255.5, 256, 65535.9, 65536, -32769, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 3, 1e10, -1e10, 3.4e38, 1e300];
+
+function fill(d: DType, n: number, r: () => number): Block {
+  const a = allocate(d, n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    const v = u < 0.2 ? SPECIAL[Math.floor(r() * SPECIAL.length)] : u < 0.6 ? Math.round((r() - 0.5) * 300) : (r() - 0.5) * 20;
+    a[i] = d === "bool" ? (v ? 1 : 0) : v;
+  }
+  return { data: a, shape: [n], stride: [1], offset: 0 };
+}
+
+const BIN: BinaryOp[] = ["add", "sub", "mul", "div", "maximum", "minimum", "gt", "ge", "lt", "le", "eq", "ne", "logicalAnd", "logicalOr", "logicalXor", "bitwiseAnd", "bitwiseOr", "bitwiseXor", "pow"];
+const UN: UnaryOp[] = ["neg", "abs", "square", "sqrt", "floor", "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "logicalNot"];
+
+/** A random expression over inputs of dtypes `ins` (depth-limited), built with the engine's own builders. */
+function randomExpr(r: () => number, ins: DType[], depth: number): Expr {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+  if (depth === 0 || r() < 0.2) {
+    if (r() < 0.75) {
+      const i = Math.floor(r() * ins.length);
+      return inputExpr(i, ins[i]);
+    }
+    const v = pick([0, 1, 2, -3, 100, 0.5, NaN, Infinity, 1e6]);
+    return constExpr(v, pick(["float32", "float64", "int32", "uint8", "int16"] as DType[]));
+  }
+  const k = r();
+  try {
+    if (k < 0.45) {
+      const a = randomExpr(r, ins, depth - 1);
+      const b = r() < 0.3 ? constExpr(pick([2, 0, 1, 100]), a.dtype) : randomExpr(r, ins, depth - 1);
+      const op = pick(BIN);
+      const common = commonType({ dtype: a.dtype }, { dtype: b.dtype });
+      return binaryExpr(op, a, b, common);
+    }
+    if (k < 0.7) return unaryExpr(pick(UN), randomExpr(r, ins, depth - 1));
+    if (k < 0.9) return castExpr(randomExpr(r, ins, depth - 1), pick(DTS));
+    const c = randomExpr(r, ins, depth - 1);
+    const a = randomExpr(r, ins, depth - 1);
+    const b = randomExpr(r, ins, depth - 1);
+    return whereExpr(c, a, b, commonType({ dtype: a.dtype }, { dtype: b.dtype }));
+  } catch {
+    return inputExpr(0, ins[0]);
+  }
+}
+
+function used(e: Expr, n: number): boolean[] {
+  const u = new Array<boolean>(n).fill(false);
+  const walk = (x: Expr): void => {
+    if (x.t === "in") u[x.i] = true;
+    else if (x.t === "op") x.args.forEach(walk);
+  };
+  walk(e);
+  return u;
+}
+
+test("SIMD is available on this Node (else the JS path is what runs)", () => {
+  assert.equal(typeof simdSupported(), "boolean");
+  if (process.env.HSTS_WASM === "0") assert.equal(wasmKernelsEnabled(), false);
+});
+
+test("LEB128 encodings", () => {
+  assert.deepEqual(uleb(0), [0]);
+  assert.deepEqual(uleb(624485), [0xe5, 0x8e, 0x26]);
+  assert.deepEqual(sleb(-123456), [0xc0, 0xbb, 0x78]);
+  assert.deepEqual(sleb(63), [63]);
+  assert.deepEqual(sleb(64), [0xc0, 0]);
+  assert.deepEqual(sleb(-64), [0x40]);
+});
+
+test("an encoded module without SIMD validates and runs", { skip: !simdSupported() }, () => {
+  const c = new Code().get(0).get(1).op(0x6a);
+  const bytes = encodeModule({ memory: { min: 1, max: 1, shared: false }, funcs: [{ name: "add", params: [0x7f, 0x7f], results: [0x7f], locals: [], code: c }] });
+  const W = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: { add: (a: number, b: number) => number } }; Memory: new (d: object) => object } }).WebAssembly;
+  const inst = new W.Instance(new W.Module(bytes), { env: { memory: new W.Memory({ initial: 1, maximum: 1 }) } });
+  assert.equal(inst.exports.add(40, 2), 42);
+});
+
+test("unsupported nodes are refused (the JS loop runs)", () => {
+  const e = unaryExpr("sin", inputExpr(0, "float32"));
+  assert.throws(() => compileKernel("ew", e, ["v"], { min: 1, max: 2, shared: true }), Unsupported);
+});
+
+test("random elementwise expressions: compiled kernel == JS loop, bit for bit", { skip: !simdSupported() }, () => {
+  const r = rng(SEED);
+  let compiled = 0;
+  for (let c = 0; c < 2000; c++) {
+    const nIn = 1 + Math.floor(r() * 3);
+    const ins = Array.from({ length: nIn }, () => DTS[Math.floor(r() * DTS.length)]);
+    const e = randomExpr(r, ins, 1 + Math.floor(r() * 4));
+    const u = used(e, nIn);
+    if (!u.every(Boolean)) continue;
+    const n = 1 + Math.floor(r() * 40);
+    const single = ins.map(() => r() < 0.2);
+    const blocks = ins.map((d, i) => (single[i] ? { ...fill(d, 1, r), shape: [1] } : fill(d, n, r)));
+    let ref: ArrayLike<number>;
+    try {
+      ref = evaluate(e, blocks, [n]).data;
+    } catch {
+      continue; // an error numpy raises too (integer to a negative power): not compiled
+    }
+    const out = allocate(e.dtype, n);
+    const ok = wasmEvaluate(e, exprKey(e), blocks.map((b) => b.data), blocks.map(() => 0), single.map((s) => (s ? "s" : "v")), out, n);
+    if (!ok) continue;
+    compiled++;
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(out[i], ref[i]) && !(Number.isNaN(out[i]) && Number.isNaN(ref[i]))) {
+        assert.fail(`case ${c}: ${exprKey(e)} on ${ins.join(",")}: element ${i}: wasm ${out[i]} js ${ref[i]}; inputs ${blocks.map((b) => b.data[single[blocks.indexOf(b)] ? 0 : i]).join(", ")}`);
+      }
+    }
+  }
+  assert.ok(compiled > 400, `only ${compiled} cases compiled`);
+});
+
+test("sum scans with the expression inside: kept rows, reduced rows, outer axes, offsets", { skip: !simdSupported() }, () => {
+  const r = rng(SEED + 1);
+  for (let c = 0; c < 200; c++) {
+    const d = DTS[Math.floor(r() * DTS.length)];
+    const e0 = inputExpr(0, d);
+    const e = r() < 0.5 ? e0 : binaryExpr("mul", castExpr(e0, "float32"), constExpr(2, "float32"), "float32");
+    // a (A, M, L) view at an offset into a bigger buffer, reduced over some of its axes
+    const A = 1 + Math.floor(r() * 3);
+    const M = 1 + Math.floor(r() * 9);
+    const L = 1 + Math.floor(r() * 70);
+    const pad = Math.floor(r() * 5);
+    const rowStride = L + (r() < 0.5 ? 0 : 3);
+    const total = pad + A * M * rowStride + 8;
+    const buf = allocate(d, total);
+    for (let i = 0; i < total; i++) buf[i] = d === "bool" ? (r() < 0.5 ? 1 : 0) : d.startsWith("float") ? Math.round((r() - 0.5) * 64) / 8 : Math.round((r() - 0.3) * 100);
+    const len = [A, M, L];
+    const is = [M * rowStride, rowStride, 1];
+    const red = [r() < 0.5, r() < 0.7, r() < 0.5];
+    const kept = len.map((n, a) => (red[a] ? 1 : n));
+    const os = [0, 0, 0];
+    let st = 1;
+    for (let a = 2; a >= 0; a--) {
+      os[a] = red[a] ? 0 : st;
+      st *= kept[a];
+    }
+    const size = kept[0] * kept[1] * kept[2];
+    const acc = new Float64Array(size);
+    const ok = wasmScan(e, exprKey(e), [buf], [0], [false], pad, len, is, os, acc);
+    if (!ok) continue;
+    const ref = new Float64Array(size);
+    const vals = evaluate(e, [{ data: buf, shape: [total], stride: [1], offset: 0 }], [total]).data;
+    for (let a = 0; a < A; a++) for (let j = 0; j < M; j++) for (let k = 0; k < L; k++) ref[a * os[0] + j * os[1] + k * os[2]] += vals[pad + a * is[0] + j * is[1] + k];
+    assert.deepEqual(Array.from(acc), Array.from(ref), `case ${c}: ${d} ${exprKey(e)} len ${len} reduced ${red}`);
+  }
+});
+
+test("setWasmKernels(false) forces the JS path", () => {
+  const was = setWasmKernels(false);
+  try {
+    const out = new Float32Array(4);
+    assert.equal(wasmEvaluate(inputExpr(0, "float32"), "k", [new Float32Array(4)], [0], ["v"], out, 4), false);
+  } finally {
+    setWasmKernels(was);
+  }
+});
