@@ -11,7 +11,7 @@ import { DType, allocate } from "../../lazy/dtype";
 import { Expr, binaryExpr, castExpr, commonType, constExpr, evaluate, exprKey, inputExpr, unaryExpr, whereExpr, BinaryOp, UnaryOp } from "../../lazy/elementwise";
 import { Code, encodeModule, sleb, uleb } from "../../lazy/kernels/wasm/encoder";
 import { setWasmKernels, simdSupported, wasmEvaluate, wasmScan, wasmKernelsEnabled } from "../../lazy/kernels/wasm/runtime";
-import { Unsupported, compileKernel } from "../../lazy/kernels/wasm/simd";
+import { Unsupported, WExpr, compileKernel } from "../../lazy/kernels/wasm/simd";
 
 const SEED = Number(process.env.HSTS_WASM_SEED ?? 20261208);
 
@@ -57,7 +57,7 @@ function randomExpr(r: () => number, ins: DType[], depth: number): Expr {
   try {
     if (k < 0.45) {
       const a = randomExpr(r, ins, depth - 1);
-      const b = r() < 0.3 ? constExpr(pick([2, 0, 1, 100]), a.dtype) : randomExpr(r, ins, depth - 1);
+      const b = r() < 0.3 ? constExpr(pick([2, 0, 1, 100, Infinity, -Infinity, NaN]), a.dtype) : randomExpr(r, ins, depth - 1);
       const op = pick(BIN);
       const common = commonType({ dtype: a.dtype }, { dtype: b.dtype });
       return binaryExpr(op, a, b, common);
@@ -184,5 +184,55 @@ test("setWasmKernels(false) forces the JS path", () => {
     assert.equal(wasmEvaluate(inputExpr(0, "float32"), "k", [new Float32Array(4)], [0], ["v"], out, 4), false);
   } finally {
     setWasmKernels(was);
+  }
+});
+
+test("int64 / uint64 lanes (i64x2): wrapping sums into int64 accumulators, casts, comparisons", { skip: !simdSupported() }, () => {
+  const r = rng(SEED + 2);
+  const big = (): bigint => {
+    const u = r();
+    if (u < 0.1) return [2n ** 63n - 1n, -(2n ** 63n), -1n, 0n, 2n ** 53n + 1n][Math.floor(r() * 5)];
+    return BigInt(Math.floor((r() - 0.5) * 2 ** 52)) * BigInt(Math.floor(r() * 4096));
+  };
+  const n = 37;
+  const a = BigInt64Array.from({ length: n + 5 }, big);
+  const b = BigUint64Array.from({ length: n + 5 }, () => BigInt.asUintN(64, big()));
+  const x: WExpr = { t: "in", i: 0, dtype: "int64" };
+  const y: WExpr = { t: "in", i: 1, dtype: "uint64" };
+  // a plain int64 sum, kept and reduced rows, wrapping modulo 2^64
+  for (const [len, is, os, size] of [
+    [[n], [1], [0], 1],
+    [[n], [1], [1], n],
+    [[3, 12], [12, 1], [0, 1], 12],
+    [[3, 12], [12, 1], [1, 0], 3],
+  ] as [number[], number[], number[], number][]) {
+    const acc = new BigInt64Array(size);
+    assert.ok(wasmScan(x, "i64sum", [a], [0], [false], 1, len, is, os, acc));
+    const ref = new BigInt64Array(size);
+    const D = len.length;
+    const M = D === 2 ? len[0] : 1;
+    for (let j = 0; j < M; j++) for (let k = 0; k < len[D - 1]; k++) ref[(D === 2 ? j * os[0] : 0) + k * os[D - 1]] += a[1 + (D === 2 ? j * is[0] : 0) + k];
+    assert.deepEqual(acc, ref, `len ${len} os ${os}`);
+  }
+  // uint16 counts summed into a uint64 accumulator (numpy's uint16 sum)
+  const u16 = Uint16Array.from({ length: n }, () => Math.floor(r() * 65536));
+  const acc = new BigUint64Array(1);
+  assert.ok(wasmScan({ t: "in", i: 0, dtype: "uint16" }, "u16sum", [u16], [0], [false], 0, [n], [1], [0], acc));
+  assert.equal(acc[0], u16.reduce((s, v) => s + BigInt(v), 0n));
+  // elementwise: (a * 3 - a) as int64, a < b as uint64, int64 -> int16 / float64 casts, where, maximum
+  const cases: [WExpr, (i: number) => bigint | number, string][] = [
+    [{ t: "op", op: "sub", dtype: "int64", args: [{ t: "op", op: "mul", dtype: "int64", args: [x, { t: "const", v: 3n, dtype: "int64" }] }, x] }, (i) => BigInt.asIntN(64, a[i] * 3n - a[i]), "int64"],
+    [{ t: "op", op: "lt", dtype: "bool", args: [{ t: "op", op: "cast", dtype: "uint64", args: [x] }, y] }, (i) => (BigInt.asUintN(64, a[i]) < b[i] ? 1 : 0), "bool"],
+    [{ t: "op", op: "cast", dtype: "int16", args: [x] }, (i) => Number(BigInt.asIntN(16, a[i])), "int16"],
+    [{ t: "op", op: "cast", dtype: "float64", args: [x] }, (i) => Number(a[i]), "float64"],
+    [{ t: "op", op: "maximum", dtype: "int64", args: [x, { t: "const", v: -5n, dtype: "int64" }] }, (i) => (a[i] > -5n ? a[i] : -5n), "int64"],
+    [{ t: "op", op: "minimum", dtype: "uint64", args: [y, { t: "op", op: "cast", dtype: "uint64", args: [x] }] }, (i) => { const p = b[i], q = BigInt.asUintN(64, a[i]); return p < q ? p : q; }, "uint64"],
+  ];
+  for (const [e, ref, d] of cases) {
+    const out = d === "int64" ? new BigInt64Array(n) : d === "uint64" ? new BigUint64Array(n) : d === "bool" ? new Uint8Array(n) : d === "int16" ? new Int16Array(n) : new Float64Array(n);
+    const two = JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+    const ins = two.includes('"i":1') ? [a, b] : [a];
+    assert.ok(wasmEvaluate(e as Expr, two, ins as never[], ins.map(() => 0), ins.map(() => "v" as const), out as never, n), `compiles: ${e.t === "op" ? e.op : ""}`);
+    for (let i = 0; i < n; i++) assert.equal(out[i], ref(i), `${e.t === "op" ? e.op : ""} element ${i}`);
   }
 });

@@ -68,3 +68,29 @@ export class Scratch {
     return arenaBuffer();
   }
 }
+
+type ArenaCtor = { new (b: ArrayBufferLike, o: number, n: number): Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array; BYTES_PER_ELEMENT: number };
+const ARENA_CTORS: Record<string, ArenaCtor> = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
+/**
+ * A zero-filled typed array of `n` elements of `dtype` in the arena: the compiled kernels of every
+ * thread read it in place (no copy through their scratch). Its memory is never given back (the
+ * arena only grows), so use it for the big inputs a program builds once.
+ */
+export function arenaArray(dtype: string, n: number): InstanceType<ArenaCtor> {
+  const C = ARENA_CTORS[dtype];
+  if (!C) throw new TypeError(`arenaArray: dtype ${JSON.stringify(dtype)} is not one the kernels address; use ${Object.keys(ARENA_CTORS).join(", ")}`);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`arenaArray: length must be a non-negative integer, got ${n}`);
+  const p = reserve(n * C.BYTES_PER_ELEMENT + 16);
+  return new C(arenaBuffer(), p, n);
+}

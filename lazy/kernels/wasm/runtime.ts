@@ -19,7 +19,9 @@ import { KernelKind, Mode, Unsupported, WExpr, compileKernel, elemSize, inputDty
 import { arenaMemory, arenaPointer, ARENA_MAX_PAGES, Scratch } from "./arena";
 
 type Kernel = (...args: number[]) => void;
-type Typed = ArrayLike<number> & { subarray(a: number, b?: number): Typed; set(a: ArrayLike<number>, o?: number): void; BYTES_PER_ELEMENT: number; buffer: ArrayBufferLike; byteOffset: number };
+/** A typed array of any element type (bigint ones included), as the kernels see it. */
+type Typed = ArrayLike<number | bigint> & { subarray(a: number, b?: number): Typed; set(a: never, o?: number): void; BYTES_PER_ELEMENT: number; buffer: ArrayBufferLike; byteOffset: number };
+type Settable = Typed & { [j: number]: number | bigint; set(a: Typed, o?: number): void };
 
 let simdOk: boolean | null = null;
 
@@ -60,7 +62,7 @@ function kernelFor(kind: KernelKind, key: string, e: WExpr, modes: readonly Mode
   try {
     const bytes = compileKernel(kind, e, modes, { min: 1, max: ARENA_MAX_PAGES, shared: true });
     const inst = new (WA as WasmApi).Instance(new (WA as WasmApi).Module(bytes), { env: { memory: arenaMemory() } });
-    k = inst.exports[kind] as unknown as Kernel;
+    k = inst.exports.k as unknown as Kernel;
   } catch (err) {
     if (!(err instanceof Unsupported)) throw err;
     k = null;
@@ -72,6 +74,22 @@ function kernelFor(kind: KernelKind, key: string, e: WExpr, modes: readonly Mode
 /** Whether `e` (with inputs read as `modes`) compiles: the graph pass asks this, so compiling happens at optimisation time. */
 export function wasmCompiles(kind: KernelKind, key: string, e: WExpr, modes: readonly Mode[]): boolean {
   return wasmKernelsEnabled() && kernelFor(kind, key, e, modes) !== null;
+}
+
+/** Operation nodes of `e` (casts count: each is a few instructions in JS too). */
+function weight(e: WExpr): number {
+  return e.t === "op" ? 1 + e.args.reduce((n, a) => n + weight(a), 0) : 0;
+}
+
+/**
+ * Whether copying the vector inputs that live outside the arena through the scratch region pays:
+ * V8 copies out of a SharedArrayBuffer at about a third of memcpy speed (relaxed-atomic copies,
+ * measured 3.4 vs 8.8 GB/s here), so a sum of a bare input in a SharedArrayBuffer is faster in the
+ * JS loop, which reads it in place; an expression of two or more nodes is faster compiled.
+ */
+function worthCopying(e: WExpr, datas: readonly Typed[], single: readonly boolean[], direct: readonly (number | null)[]): boolean {
+  const sab = datas.some((d, i) => !single[i] && direct[i] === null && d.buffer instanceof SharedArrayBuffer);
+  return !sab || weight(e) >= 2;
 }
 
 /** Elements per piece copied into the scratch region. */
@@ -87,6 +105,10 @@ function ctorOf(d: string): { new (b: ArrayBufferLike, o: number, n: number): Ty
   switch (d) {
     case "float64":
       return Float64Array as never;
+    case "int64":
+      return BigInt64Array as never;
+    case "uint64":
+      return BigUint64Array as never;
     case "float32":
       return Float32Array as never;
     case "int32":
@@ -116,6 +138,7 @@ export function wasmEvaluate(e: WExpr, key: string, datas: readonly Typed[], off
   const osz = elemSize(e.dtype);
   const outDirect: number | null = null; // the last group may write 3 elements past n: the output goes through scratch
   const direct = datas.map((d) => arenaPointer(d));
+  if (!worthCopying(e, datas, modes.map((m) => m === "s"), direct)) return false;
   // scratch layout: one piece per copied input and for the output, 16 bytes of slack each
   const slot = (sz: number) => PIECE * sz + 64;
   let need = outDirect === null ? slot(osz) : 0;
@@ -133,7 +156,7 @@ export function wasmEvaluate(e: WExpr, key: string, datas: readonly Typed[], off
       ptr.push(at);
       view.push(new (ctorOf(dt[i]))(buf, at, PIECE));
       at += slot(elemSize(dt[i]));
-      if (modes[i] === "s") (view[i] as Typed & { [j: number]: number })[0] = datas[i][offs[i]];
+      if (modes[i] === "s") (view[i] as Settable)[0] = datas[i][offs[i]];
     }
   }
   const optr = outDirect === null ? at : outDirect;
@@ -145,7 +168,7 @@ export function wasmEvaluate(e: WExpr, key: string, datas: readonly Typed[], off
       if (modes[i] === "s") {
         args[2 + i] = ptr[i];
       } else if (view[i]) {
-        (view[i] as Typed).set(datas[i].subarray(offs[i] + s0, offs[i] + s0 + m));
+        (view[i] as Settable).set(datas[i].subarray(offs[i] + s0, offs[i] + s0 + m));
         args[2 + i] = ptr[i];
       } else args[2 + i] = ptr[i] + s0 * elemSize(dt[i]);
     }
@@ -155,7 +178,7 @@ export function wasmEvaluate(e: WExpr, key: string, datas: readonly Typed[], off
       // the last group writes up to 3 elements past m: fine in scratch
     }
     k(...args);
-    if (oview) out.set(oview.subarray(0, m), s0);
+    if (oview) (out as Settable).set(oview.subarray(0, m), s0);
   }
   return true;
 }
@@ -176,7 +199,7 @@ export function wasmScan(
   len: readonly number[],
   is: readonly number[],
   os: readonly number[],
-  acc: Float64Array,
+  acc: Float64Array | BigInt64Array | BigUint64Array,
 ): boolean {
   if (!wasmKernelsEnabled()) return false;
   const D = len.length;
@@ -189,12 +212,14 @@ export function wasmScan(
   const mo = D >= 2 ? os[D - 2] : 0;
   if (t === 1 && mo !== 0 && L < 64) return false;
   const modes: Mode[] = single.map((x) => (x ? "s" : "v"));
-  const kind: KernelKind = t === 1 ? "rows" : "red";
+  const accI = !(acc instanceof Float64Array);
+  const kind: KernelKind = t === 1 ? (accI ? "rowsI" : "rows") : accI ? "redI" : "red";
   const k = kernelFor(kind, key, e, modes);
   if (!k) return false;
   const dt = inputDtypes(e);
   const sz = dt.map((d) => elemSize(d));
   const direct = datas.map((d) => arenaPointer(d));
+  if (!worthCopying(e, datas, single, direct)) return false;
   // pieces: Lb columns of Rb rows
   const Lb = Math.min(L, PIECE);
   const Rb = t === 1 && mo !== 0 ? 1 : Math.max(1, Math.min(M, Math.floor(PIECE / Lb)));
@@ -204,8 +229,8 @@ export function wasmScan(
   const s = scratchOf(need);
   const buf = s.buffer();
   const accPtr = s.base;
-  const accView = new Float64Array(buf, accPtr, acc.length);
-  accView.set(acc);
+  const accView = new (acc.constructor as new (b: ArrayBufferLike, o: number, n: number) => Settable)(buf, accPtr, acc.length);
+  accView.set(acc as unknown as Typed);
   let at = accPtr + accBytes;
   const ptr: number[] = [];
   const view: (Typed | null)[] = [];
@@ -217,7 +242,7 @@ export function wasmScan(
       ptr.push(at);
       view.push(new (ctorOf(dt[i]))(buf, at, single[i] ? 1 : Rb * Lb));
       at += Rb * Lb * sz[i] + 64;
-      if (single[i]) (view[i] as Typed & { [j: number]: number })[0] = datas[i][dl[i]];
+      if (single[i]) (view[i] as Settable)[0] = datas[i][dl[i]];
     }
   }
   const args = new Array<number>((t === 1 ? 3 : 4) + 2 * dt.length);
@@ -245,7 +270,7 @@ export function wasmScan(
             args[a + 1] = ms * sz[i];
             continue;
           }
-          const v = view[i] as Typed;
+          const v = view[i] as Settable;
           const d = datas[i];
           if (contiguousRows) v.set(d.subarray(src, src + R * L));
           else for (let r = 0; r < R; r++) v.set(d.subarray(src + r * ms, src + r * ms + Lp), r * Lp);
@@ -278,7 +303,7 @@ export function wasmScan(
     }
     if (a < 0) break;
   }
-  acc.set(accView);
+  (acc as unknown as Settable).set(accView);
   return true;
 }
 

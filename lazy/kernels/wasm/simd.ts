@@ -30,7 +30,9 @@ export type WExpr =
 
 export class Unsupported extends Error {}
 
-type Cls = "f32" | "f64" | "i32";
+type Cls = "f32" | "f64" | "i32" | "i64";
+
+const isInt = (c: Cls) => c === "i32" || c === "i64";
 
 const NARROW = new Set(["int8", "uint8", "int16", "uint16", "bool"]);
 const I32CLS = new Set(["int8", "uint8", "int16", "uint16", "int32", "uint32", "bool"]);
@@ -39,6 +41,7 @@ function clsOf(d: string): Cls {
   if (d === "float32") return "f32";
   if (d === "float64") return "f64";
   if (I32CLS.has(d)) return "i32";
+  if (d === "int64" || d === "uint64") return "i64";
   throw new Unsupported(`dtype ${d}`);
 }
 
@@ -46,6 +49,8 @@ function clsOf(d: string): Cls {
 export function elemSize(d: string): number {
   switch (d) {
     case "float64":
+    case "int64":
+    case "uint64":
       return 8;
     case "float32":
     case "int32":
@@ -111,6 +116,11 @@ function constVal(g: Gen, v: number | bigint, d: string): Val {
     const l = g.keep();
     return { d, c, l: [l, l] };
   }
+  if (c === "i64") {
+    g.c.i64(BigInt.asIntN(64, typeof v === "bigint" ? v : BigInt(Math.trunc(x)))).simd(18);
+    const l = g.keep();
+    return { d, c, l: [l, l] };
+  }
   g.c.i32(x | 0).simd(17);
   return { d, c, l: [g.keep()] };
 }
@@ -160,19 +170,19 @@ function lanes1(g: Gen, a: Val, opcode: number): number[] {
 }
 
 const ARITH: Record<string, Record<Cls, number>> = {
-  add: { f32: 0xe4, f64: 0xf0, i32: 0xae },
-  sub: { f32: 0xe5, f64: 0xf1, i32: 0xb1 },
-  mul: { f32: 0xe6, f64: 0xf2, i32: 0xb5 },
+  add: { f32: 0xe4, f64: 0xf0, i32: 0xae, i64: 0xce },
+  sub: { f32: 0xe5, f64: 0xf1, i32: 0xb1, i64: 0xd1 },
+  mul: { f32: 0xe6, f64: 0xf2, i32: 0xb5, i64: 0xd5 },
 };
 const FDIV: Partial<Record<Cls, number>> = { f32: 0xe7, f64: 0xf3 };
 /** Comparisons: float class opcodes, and i32 signed / unsigned. */
-const CMP: Record<string, { f32: number; f64: number; s: number; u: number }> = {
-  eq: { f32: 65, f64: 71, s: 55, u: 55 },
-  ne: { f32: 66, f64: 72, s: 56, u: 56 },
-  lt: { f32: 67, f64: 73, s: 57, u: 58 },
-  gt: { f32: 68, f64: 74, s: 59, u: 60 },
-  le: { f32: 69, f64: 75, s: 61, u: 62 },
-  ge: { f32: 70, f64: 76, s: 63, u: 64 },
+const CMP: Record<string, { f32: number; f64: number; s: number; u: number; l: number }> = {
+  eq: { f32: 65, f64: 71, s: 55, u: 55, l: 214 },
+  ne: { f32: 66, f64: 72, s: 56, u: 56, l: 215 },
+  lt: { f32: 67, f64: 73, s: 57, u: 58, l: 216 },
+  gt: { f32: 68, f64: 74, s: 59, u: 60, l: 217 },
+  le: { f32: 69, f64: 75, s: 61, u: 62, l: 218 },
+  ge: { f32: 70, f64: 76, s: 63, u: 64, l: 219 },
 };
 const ROUND: Record<string, { f32: number; f64: number }> = {
   floor: { f32: 0x68, f64: 0x75 },
@@ -183,7 +193,29 @@ const ROUND: Record<string, { f32: number; f64: number }> = {
 
 function cmpOp(op: string, c: Cls, d: string): number {
   const t = CMP[op];
-  return c === "f32" ? t.f32 : c === "f64" ? t.f64 : d === "uint32" ? t.u : t.s;
+  return c === "f32" ? t.f32 : c === "f64" ? t.f64 : c === "i64" ? t.l : d === "uint32" ? t.u : t.s;
+}
+
+/**
+ * Operands of an ordering comparison: uint64 lanes have no unsigned SIMD comparison, so their sign
+ * bits are flipped first (then the signed comparison orders them as unsigned).
+ */
+function ordered(g: Gen, v: Val, op: string): Val {
+  if (v.d !== "uint64" || op === "eq" || op === "ne") return v;
+  g.c.i64(-(2n ** 63n)).simd(18);
+  const sign = g.keep();
+  return { d: "int64", c: "i64", l: v.l.map((l) => (g.c.get(l).get(sign).simd(81), g.keep())) };
+}
+
+/** `v` (i32 or i64 class) as int64 lanes (two i64x2 locals); floats are not converted here. */
+function toI64(g: Gen, v: Val): number[] {
+  if (v.c === "i64") return v.l;
+  if (v.c !== "i32") throw new Unsupported("float to int64");
+  const u = v.d === "uint32";
+  g.c.get(v.l[0]).simd(u ? 0xc9 : 0xc7);
+  const lo = g.keep();
+  g.c.get(v.l[0]).simd(u ? 0xca : 0xc8);
+  return [lo, g.keep()];
 }
 
 /** Mask locals of `v != 0` (one per half). */
@@ -195,6 +227,14 @@ function nonzero(g: Gen, v: Val): number[] {
 /** `v` converted to f64 (two f64x2 locals). */
 function toF64(g: Gen, v: Val): number[] {
   if (v.c === "f64") return v.l;
+  if (v.c === "i64") {
+    // no SIMD conversion: two lanes at a time through f64.convert_i64 (rounds to nearest, as Number(bigint))
+    const cv = v.d === "uint64" ? 0xba : 0xb9;
+    return v.l.map((l) => {
+      g.c.get(l).simd(29).op(0).op(cv).simd(20).get(l).simd(29).op(1).op(cv).simd(34).op(1);
+      return g.keep();
+    });
+  }
   const x = v.l[0];
   if (v.c === "f32") {
     g.c.get(x).simd(95);
@@ -212,6 +252,16 @@ function toF64(g: Gen, v: Val): number[] {
 function cast(g: Gen, a: Val, d: string): Val {
   const c = clsOf(d);
   if (a.d === d) return a;
+  if (c === "i64") {
+    if (a.c === "f32" || a.c === "f64") throw new Unsupported("float to int64");
+    return { d, c, l: toI64(g, a) };
+  }
+  if (a.c === "i64" && c === "i32") {
+    if (d === "bool") return maskToBool(g, nonzero(g, a));
+    g.c.get(a.l[0]).get(a.l[1]).shuffle(LOW32OF64);
+    canon(g, d);
+    return { d, c, l: [g.keep()] };
+  }
   if (a.c === "i32" && c === "i32") {
     g.c.get(a.l[0]);
     if (d === "bool") {
@@ -221,6 +271,11 @@ function cast(g: Gen, a: Val, d: string): Val {
   }
   if (c === "f64") return { d, c, l: toF64(g, a) };
   if (c === "f32") {
+    if (a.c === "i64") {
+      const h = toF64(g, a);
+      g.c.get(h[0]).simd(94).get(h[1]).simd(94).shuffle(JOIN2);
+      return { d, c, l: [g.keep()] };
+    }
     if (a.c === "i32") {
       g.c.get(a.l[0]).simd(a.d === "uint32" ? 251 : 250);
       return { d, c, l: [g.keep()] };
@@ -300,29 +355,55 @@ function emit(g: Gen, e: WExpr, load: Loader): Val {
     }
     case "pow": {
       const p = e.args[1];
-      if (c === "i32" || p.t !== "const" || Number(p.v) !== 2) throw new Unsupported("pow");
+      if (isInt(c) || p.t !== "const" || Number(p.v) !== 2) throw new Unsupported("pow");
       return { d, c, l: lanes2(g, x, x, ARITH.mul[c]) };
     }
     case "square":
       return narrowFix(lanes2(g, x, x, ARITH.mul[c]));
     case "neg":
-      return narrowFix(lanes1(g, x, c === "f32" ? 0xe1 : c === "f64" ? 0xed : 0xa1));
+      return narrowFix(lanes1(g, x, c === "f32" ? 0xe1 : c === "f64" ? 0xed : c === "i64" ? 0xc1 : 0xa1));
     case "abs":
-      if (c === "i32" && (d.startsWith("uint") || d === "bool")) return x;
-      return narrowFix(lanes1(g, x, c === "f32" ? 0xe0 : c === "f64" ? 0xec : 0xa0));
+      if (isInt(c) && (d.startsWith("uint") || d === "bool")) return x;
+      return narrowFix(lanes1(g, x, c === "f32" ? 0xe0 : c === "f64" ? 0xec : c === "i64" ? 0xc0 : 0xa0));
     case "sqrt":
-      if (c === "i32") throw new Unsupported("integer sqrt");
+      if (isInt(c)) throw new Unsupported("integer sqrt");
       return { d, c, l: lanes1(g, x, c === "f32" ? 0xe3 : 0xef) };
     case "floor":
     case "ceil":
     case "trunc":
     case "rint":
-      if (c === "i32") throw new Unsupported("integer rounding");
+      if (c !== "f32" && c !== "f64") throw new Unsupported("integer rounding");
       return { d, c, l: lanes1(g, x, ROUND[e.op][c]) };
     case "maximum":
     case "minimum": {
       const isMax = e.op === "maximum";
-      if (c !== "i32") return { d, c, l: fMaxMin(g, x, y, isMax) };
+      if (c === "i64") {
+        // a > b ? a : b with the int64 / uint64 ordering
+        const xa = ordered(g, x, "gt");
+        const ya = ordered(g, y, "gt");
+        const m = lanes2(g, xa, ya, isMax ? CMP.gt.l : CMP.lt.l);
+        return { d, c, l: x.l.map((lx, h) => (g.c.get(lx).get(y.l[h]).get(m[h]).simd(82), g.keep())) };
+      }
+      if (c !== "i32") {
+        // clip's bounds are constants: fewer NaN checks give the same values
+        const [ea, eb] = e.args;
+        const cv = (q: WExpr) => (q.t === "const" ? Number(q.v) : null);
+        const ca = cv(ea);
+        const cb = cv(eb);
+        if (cb !== null && !Number.isNaN(cb)) {
+          // maximum(x, -inf) and minimum(x, +inf) are x (NaN stays NaN, -0 stays -0)
+          if (cb === (isMax ? -Infinity : Infinity)) return x;
+          // x > c || x !== x ? x : c
+          const cmp = isMax ? CMP.gt[c] : CMP.lt[c];
+          return { d, c, l: x.l.map((lx, h) => (g.c.get(lx).get(y.l[h]).get(lx).get(y.l[h]).simd(cmp).get(lx).get(lx).simd(CMP.ne[c]).simd(80).simd(82), g.keep())) };
+        }
+        if (ca !== null && !Number.isNaN(ca)) {
+          // c > x ? c : x (false when x is NaN: x)
+          const cmp = isMax ? CMP.gt[c] : CMP.lt[c];
+          return { d, c, l: x.l.map((lx, h) => (g.c.get(lx).get(y.l[h]).get(lx).get(y.l[h]).simd(cmp).simd(82), g.keep())) };
+        }
+        return { d, c, l: fMaxMin(g, x, y, isMax) };
+      }
       const u = d === "uint32";
       return { d, c, l: lanes2(g, x, y, isMax ? (u ? 185 : 184) : u ? 183 : 182) };
     }
@@ -333,7 +414,7 @@ function emit(g: Gen, e: WExpr, load: Loader): Val {
     case "eq":
     case "ne":
       if (x.d !== y.d) throw new Unsupported("mixed comparison");
-      return maskToBool(g, lanes2(g, x, y, cmpOp(e.op, x.c, x.d)));
+      return maskToBool(g, lanes2(g, ordered(g, x, e.op), ordered(g, y, e.op), cmpOp(e.op, x.c, x.d)));
     case "logicalAnd":
     case "logicalOr":
     case "logicalXor": {
@@ -349,16 +430,17 @@ function emit(g: Gen, e: WExpr, load: Loader): Val {
     case "isnan":
     case "isinf":
     case "isfinite": {
-      if (x.c === "i32") throw new Unsupported("integer predicate");
-      if (e.op === "isnan") return maskToBool(g, lanes2(g, x, x, CMP.ne[x.c]));
-      const ab = { d: x.d, c: x.c, l: lanes1(g, x, x.c === "f32" ? 0xe0 : 0xec) };
+      const fc = x.c;
+      if (fc !== "f32" && fc !== "f64") throw new Unsupported("integer predicate");
+      if (e.op === "isnan") return maskToBool(g, lanes2(g, x, x, CMP.ne[fc]));
+      const ab = { d: x.d, c: fc, l: lanes1(g, x, fc === "f32" ? 0xe0 : 0xec) };
       const inf = constVal(g, Infinity, x.d);
-      return maskToBool(g, lanes2(g, ab, inf, e.op === "isinf" ? CMP.eq[x.c] : CMP.lt[x.c]));
+      return maskToBool(g, lanes2(g, ab, inf, e.op === "isinf" ? CMP.eq[fc] : CMP.lt[fc]));
     }
     case "bitwiseAnd":
     case "bitwiseOr":
     case "bitwiseXor":
-      if (c !== "i32") throw new Unsupported("bitwise");
+      if (!isInt(c)) throw new Unsupported("bitwise");
       return narrowFix(lanes2(g, x, y, e.op === "bitwiseAnd" ? 78 : e.op === "bitwiseOr" ? 80 : 81));
     case "where": {
       const [cond, p, q] = a;
@@ -366,7 +448,7 @@ function emit(g: Gen, e: WExpr, load: Loader): Val {
       g.c.get(cond.l[0]).simd(0xa1); // 0/1 -> 0/-1
       const m = g.keep();
       let ms = [m];
-      if (c === "f64") {
+      if (c === "f64" || c === "i64") {
         g.c.get(m).simd(0xc7);
         const lo = g.keep();
         g.c.get(m).simd(0xc8);
@@ -395,7 +477,9 @@ function loadVec(g: Gen, d: string, q: number): Val {
   const c = clsOf(d);
   g.c.get(q);
   switch (d) {
-    case "float64": {
+    case "float64":
+    case "int64":
+    case "uint64": {
       g.c.simdMem(0, 0, 0);
       const lo = g.keep();
       g.c.get(q).simdMem(0, 0, 16);
@@ -423,7 +507,9 @@ function loadSplat(g: Gen, d: string, p: number): Val {
   const c = clsOf(d);
   g.c.get(p);
   switch (d) {
-    case "float64": {
+    case "float64":
+    case "int64":
+    case "uint64": {
       g.c.simdMem(10, 0);
       const l = g.keep();
       return { d, c, l: [l, l] };
@@ -505,7 +591,7 @@ function ewFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
  * The kept-rows reduction kernel `rows(acc, L, R, p0, rs0, ...)`: acc[k] += f64(e) for k < L, over
  * R rows; the last group of a row is masked to its k < L lanes (acc is written back unchanged there).
  */
-function rowsFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
+function rowsFunc(e: WExpr, ins: Inputs, accI: boolean): { params: ValType[]; g: Gen } {
   const n = ins.dt.length;
   const params: ValType[] = [I32, I32, I32];
   for (let i = 0; i < n; i++) params.push(I32, I32);
@@ -518,11 +604,11 @@ function rowsFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
   const r = g.local(I32);
   const step = (mask: number | null) => {
     const v = emit(g, e, memoLoader(g, ins, q));
-    const f = toF64(g, v);
+    const f = accI ? toI64(g, v) : toF64(g, v);
     f.forEach((fl, h) => {
       g.c.get(a).get(a).simdMem(0, 0, 16 * h).get(fl);
       if (mask !== null) g.c.get(mask).simd(h === 0 ? 0xc7 : 0xc8).simd(78);
-      g.c.simd(0xf0).simdMem(11, 0, 16 * h);
+      g.c.simd(accI ? 0xce : 0xf0).simdMem(11, 0, 16 * h);
     });
     bump(g, a, 32);
     for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[i], 4 * elemSize(ins.dt[i]));
@@ -555,7 +641,7 @@ function memoLoader(g: Gen, ins: Inputs, q: readonly number[]): Loader {
 }
 
 /** The reduced-rows kernel `red(acc, accStride, L, R, p0, rs0, ...)`: acc[r * accStride] += sum of the row. */
-function redFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
+function redFunc(e: WExpr, ins: Inputs, accI: boolean): { params: ValType[]; g: Gen } {
   const n = ins.dt.length;
   const params: ValType[] = [I32, I32, I32, I32];
   for (let i = 0; i < n; i++) params.push(I32, I32);
@@ -569,11 +655,11 @@ function redFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
   const s = [g.v(), g.v(), g.v(), g.v()];
   const step = (acc: number[], mask: number | null) => {
     const v = emit(g, e, memoLoader(g, ins, q));
-    const f = toF64(g, v);
+    const f = accI ? toI64(g, v) : toF64(g, v);
     f.forEach((fl, h) => {
       g.c.get(acc[h]).get(fl);
       if (mask !== null) g.c.get(mask).simd(h === 0 ? 0xc7 : 0xc8).simd(78);
-      g.c.simd(0xf0).set(acc[h]);
+      g.c.simd(accI ? 0xce : 0xf0).set(acc[h]);
     });
     for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[i], 4 * elemSize(ins.dt[i]));
   };
@@ -581,7 +667,7 @@ function redFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
   g.c.block().loop();
   g.c.get(r).get(3).op(0x4f).brIf(1);
   for (let i = 0; i < n; i++) g.c.get(P(i)).get(r).get(P(i) + 1).op(0x6c).op(0x6a).set(q[i]);
-  for (const l of s) g.c.f64(0).simd(20).set(l);
+  for (const l of s) g.c.v128(new Array<number>(16).fill(0)).set(l);
   g.c.i32(0).set(k);
   // 8 elements per iteration into two accumulator pairs, then 4, then the masked remainder
   g.c.block().loop();
@@ -599,18 +685,21 @@ function redFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
   const m = g.keep();
   step([s[2], s[3]], m);
   g.c.end();
-  // acc[a] += ((s0 + s2) + (s1 + s3)) summed over lanes
-  g.c.get(a).get(a).mem(0x2b, 3, 0);
-  g.c.get(s[0]).get(s[2]).simd(0xf0).get(s[1]).get(s[3]).simd(0xf0).simd(0xf0);
+  // acc[a] += ((s0 + s2) + (s1 + s3)) summed over lanes (f64, or i64 wrapping)
+  const add = accI ? 0xce : 0xf0;
+  g.c.get(a).get(a).mem(accI ? 0x29 : 0x2b, 3, 0);
+  g.c.get(s[0]).get(s[2]).simd(add).get(s[1]).get(s[3]).simd(add).simd(add);
   const t = g.keep();
-  g.c.get(t).simd(33).op(0).get(t).simd(33).op(1).op(0xa0).op(0xa0).mem(0x39, 3, 0);
+  const ex = accI ? 29 : 33;
+  g.c.get(t).simd(ex).op(0).get(t).simd(ex).op(1).op(accI ? 0x7c : 0xa0).op(accI ? 0x7c : 0xa0).mem(accI ? 0x37 : 0x39, 3, 0);
   bump(g, a, { local: 1 });
   bump(g, r, 1);
   g.c.br(0).end().end();
   return { params, g };
 }
 
-export type KernelKind = "ew" | "rows" | "red";
+/** Kernels: elementwise; sums into float64 accumulators (kept rows / reduced rows); the same into int64 accumulators (wrapping, numpy's integer sums). */
+export type KernelKind = "ew" | "rows" | "red" | "rowsI" | "redI";
 
 /**
  * The module bytes of kernel `kind` for expression `e` with the inputs read as `modes`. Throws
@@ -621,8 +710,9 @@ export function compileKernel(kind: KernelKind, e: WExpr, modes: readonly Mode[]
   if (dt.length !== modes.length || dt.some((d) => d === undefined)) throw new Unsupported("inputs not all used");
   const ins: Inputs = { dt, modes: modes.slice(), splat: [] };
   clsOf(e.dtype);
-  const { params, g } = kind === "ew" ? ewFunc(e, ins) : kind === "rows" ? rowsFunc(e, ins) : redFunc(e, ins);
-  return encodeModule({ memory, funcs: [{ name: kind, params, results: [], locals: g.locals, code: g.c }] });
+  const accI = kind === "rowsI" || kind === "redI";
+  const { params, g } = kind === "ew" ? ewFunc(e, ins) : kind === "rows" || kind === "rowsI" ? rowsFunc(e, ins, accI) : redFunc(e, ins, accI);
+  return encodeModule({ memory, funcs: [{ name: "k", params, results: [], locals: g.locals, code: g.c }] });
 }
 
 export { F64 };
