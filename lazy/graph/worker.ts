@@ -2,13 +2,18 @@
  * Entry point of a worker thread of the threaded scheduler: loads every kernel module (through the
  * engine's index) and runs tasks by kernel id. Blocks it allocates live in SharedArrayBuffers.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import "../index";
 import { getKernel, isThenable } from "./graph";
 import { setSharedAllocation } from "../core/dtype";
 import { noteReleased } from "./memory";
+import { adoptArenaInputs, setArenaMemory } from "../kernels/wasm/arena";
+import type { WasmMemory } from "../kernels/wasm/api";
 
 setSharedAllocation(true);
+// the main thread's kernel arena: the same memory in every thread
+const wd = workerData as { arena?: WasmMemory } | null;
+if (wd?.arena) setArenaMemory(wd.arena);
 
 interface Request {
   id: number;
@@ -17,6 +22,8 @@ interface Request {
   op: string;
   params: unknown;
   inputs: unknown[];
+  /** Inputs that are blocks in the kernel arena (re-viewed over this thread's arena buffer). */
+  arena?: number[];
 }
 
 const loaded = new Set<string>();
@@ -29,6 +36,7 @@ parentPort?.on("message", async (m: Request) => {
         loaded.add(mod);
       }
     }
+    adoptArenaInputs(m.inputs, m.arena);
     let value = getKernel(m.op)(m.inputs, m.params as never, undefined);
     if (isThenable(value)) value = await value;
     parentPort?.postMessage({ id: m.id, ok: true, value });

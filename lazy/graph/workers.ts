@@ -10,6 +10,7 @@
  * workers' tasks, and so does every task that reads an object block (dtype "object": plain JS
  * Arrays of JS values, which cannot be shared between threads).
  */
+import { arenaInputs, arenaMemory } from "../kernels/wasm/arena";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -77,7 +78,8 @@ export class WorkerPool {
 
   /** Start a worker thread for `slot` (again after a crash or an abort). */
   private spawn(slot: Slot): void {
-    const worker = new Worker(this.entry);
+    // every worker sees the process's kernel arena (compiled kernels read arena blocks in place)
+    const worker = new Worker(this.entry, { workerData: { arena: arenaMemory() } });
     slot.worker = worker;
     slot.busy = false;
     worker.on("message", (m: Reply) => this.onReply(m));
@@ -171,7 +173,7 @@ export class WorkerPool {
       job.id = ++this.nextId;
       job.slot = slot;
       this.pending.set(job.id, job);
-      slot.worker.postMessage({ id: job.id, modules: registeredKernelModules(), op: job.op, params: job.params, inputs: job.inputs });
+      slot.worker.postMessage({ id: job.id, modules: registeredKernelModules(), op: job.op, params: job.params, inputs: job.inputs, arena: arenaInputs(job.inputs) });
     }
   }
 

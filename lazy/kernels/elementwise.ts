@@ -10,6 +10,8 @@ import { Block, cStrides, sizeOf } from "../core/block";
 import { DType, TypedArray, allocate, castCode, isBool, isFloat, isInteger } from "../core/dtype";
 import { Key, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
 import { Expr } from "../ops/elementwise";
+import { exprCacheKey, wasmEvaluate } from "./wasm/runtime";
+import "./wasm/pass";
 
 function lit(v: number): string {
   if (Number.isNaN(v)) return "NaN";
@@ -367,6 +369,11 @@ export function evaluate(e: Expr, inputs: readonly Block[], shape: readonly numb
     const inner = st[nd - 1];
     return inner === 1 ? "u" : inner === 0 ? "z" : "g";
   });
+  // the compiled SIMD kernel where it applies (one flat loop over contiguous or single-value inputs)
+  if (nd === 1 && mode.every((m) => m === "c" || m === "s")) {
+    const modes = mode.map((m) => (m === "s" ? "s" : "v") as "s" | "v");
+    if (wasmEvaluate(e, exprCacheKey(e), inputs.map((b) => b.data), inputs.map((b) => b.offset), modes, out, n)) return { data: out, shape: shape.slice(), stride: cs, offset: 0 };
+  }
   const loop = compile(e, inputs.length, nd, mode);
   loop(
     inputs.map((b) => b.data),

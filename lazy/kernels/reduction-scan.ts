@@ -4,7 +4,8 @@
  * them; lazy/ops/reduction.ts builds the tree).
  */
 import { Block } from "../core/block";
-import { TypedArray } from "../core/dtype";
+import { TypedArray, dtypeOfTypedArray } from "../core/dtype";
+import { exprCacheKey, wasmScan } from "./wasm/runtime";
 import { blockBroadcastShape, broadcastStrides, codeOf, exprKey, withHelpers } from "./elementwise";
 import { Expr } from "../ops/elementwise";
 
@@ -230,6 +231,8 @@ export interface FusedInput {
   b: Block;
   ins: TypedArray[];
   dl: number[];
+  single: boolean[];
+  e: Expr;
   fn: ScanFn;
 }
 
@@ -256,7 +259,7 @@ export function fusedInput(op: ScanOp, e: Expr, inputs: readonly Block[]): Fused
     fn = withHelpers<ScanFn>(scanSource(op, R, decl));
     fusedCache.set(sig, fn);
   }
-  return { b, ins, dl, fn };
+  return { b, ins, dl, single, e, fn };
 }
 
 /** The kept shape of a block: its shape with 1 on the reduced axes. */
@@ -307,8 +310,17 @@ export function scanAxes(b: Block, reduced: readonly boolean[]): { len: number[]
 export function scan(op: ScanOp, b: Block, reduced: readonly boolean[], acc: Float64Array, mu: Float64Array | null, fused?: FusedInput): void {
   if (sizeOfShape(b.shape) === 0) return;
   const { len, is, os } = scanAxes(b, reduced);
+  // sums (sum, mean) run as compiled SIMD kernels where they apply, with the fused expression inside
+  if (op === "sum") {
+    if (fused ? wasmScan(fused.e, exprCacheKey(fused.e), fused.ins, fused.dl, fused.single, b.offset, len, is, os, acc) : wasmScan(plainInput(b.data), dtypeOfTypedArray(b.data), [b.data], [0], [false], b.offset, len, is, os, acc)) return;
+  }
   if (fused) fused.fn(b.data, b.offset, len, is, os, acc, mu, fused.ins, fused.dl);
   else scanFor(op, b.data)(b.data, b.offset, len, is, os, acc, mu);
+}
+
+/** The expression of a plain (unfused) block: its one input. */
+function plainInput(d: TypedArray): Expr {
+  return { t: "in", i: 0, dtype: dtypeOfTypedArray(d) };
 }
 
 export const INIT: Record<ScanOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1, sqdev: 0 };

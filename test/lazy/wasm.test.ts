@@ -6,12 +6,14 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { Block } from "../../lazy/block";
-import { DType, allocate } from "../../lazy/dtype";
-import { Expr, binaryExpr, castExpr, commonType, constExpr, evaluate, exprKey, inputExpr, unaryExpr, whereExpr, BinaryOp, UnaryOp } from "../../lazy/elementwise";
+import { Block } from "../../lazy/core/block";
+import { DType, allocate } from "../../lazy/core/dtype";
+import { Expr, binaryExpr, castExpr, commonType, constExpr, inputExpr, unaryExpr, whereExpr, BinaryOp, UnaryOp } from "../../lazy/ops/elementwise";
+import { evaluate, exprKey } from "../../lazy/kernels/elementwise";
 import { Code, encodeModule, sleb, uleb } from "../../lazy/kernels/wasm/encoder";
 import { setWasmKernels, simdSupported, wasmEvaluate, wasmScan, wasmKernelsEnabled } from "../../lazy/kernels/wasm/runtime";
-import { Unsupported, WExpr, compileKernel } from "../../lazy/kernels/wasm/simd";
+import { Unsupported, WExpr } from "../../lazy/kernels/wasm/simd";
+import { compileKernel } from "../../lazy/kernels/wasm/loops";
 
 const SEED = Number(process.env.HSTS_WASM_SEED ?? 20261208);
 
@@ -73,6 +75,16 @@ function randomExpr(r: () => number, ins: DType[], depth: number): Expr {
   }
 }
 
+/** `f` with the compiled kernels off: the JS loops' answer. */
+function js<T>(f: () => T): T {
+  const was = setWasmKernels(false);
+  try {
+    return f();
+  } finally {
+    setWasmKernels(was);
+  }
+}
+
 function used(e: Expr, n: number): boolean[] {
   const u = new Array<boolean>(n).fill(false);
   const walk = (x: Expr): void => {
@@ -124,7 +136,7 @@ test("random elementwise expressions: compiled kernel == JS loop, bit for bit", 
     const blocks = ins.map((d, i) => (single[i] ? { ...fill(d, 1, r), shape: [1] } : fill(d, n, r)));
     let ref: ArrayLike<number>;
     try {
-      ref = evaluate(e, blocks, [n]).data;
+      ref = js(() => evaluate(e, blocks, [n]).data);
     } catch {
       continue; // an error numpy raises too (integer to a negative power): not compiled
     }
@@ -171,7 +183,7 @@ test("sum scans with the expression inside: kept rows, reduced rows, outer axes,
     const ok = wasmScan(e, exprKey(e), [buf], [0], [false], pad, len, is, os, acc);
     if (!ok) continue;
     const ref = new Float64Array(size);
-    const vals = evaluate(e, [{ data: buf, shape: [total], stride: [1], offset: 0 }], [total]).data;
+    const vals = js(() => evaluate(e, [{ data: buf, shape: [total], stride: [1], offset: 0 }], [total]).data);
     for (let a = 0; a < A; a++) for (let j = 0; j < M; j++) for (let k = 0; k < L; k++) ref[a * os[0] + j * os[1] + k * os[2]] += vals[pad + a * is[0] + j * is[1] + k];
     assert.deepEqual(Array.from(acc), Array.from(ref), `case ${c}: ${d} ${exprKey(e)} len ${len} reduced ${red}`);
   }

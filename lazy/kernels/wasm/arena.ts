@@ -94,3 +94,41 @@ export function arenaArray(dtype: string, n: number): InstanceType<ArenaCtor> {
   const p = reserve(n * C.BYTES_PER_ELEMENT + 16);
   return new C(arenaBuffer(), p, n);
 }
+
+interface BlockLike {
+  data: { buffer: ArrayBufferLike; byteOffset: number; length: number; constructor: unknown };
+}
+
+function isBlockLike(v: unknown): v is BlockLike {
+  const d = (v as { data?: { buffer?: unknown } } | null)?.data;
+  return typeof v === "object" && v !== null && typeof d === "object" && d !== null && d.buffer instanceof SharedArrayBuffer;
+}
+
+/** Indices of the task inputs that are blocks in the arena (sent with a worker request), or undefined. */
+export function arenaInputs(inputs: readonly unknown[]): number[] | undefined {
+  if (!memory) return undefined;
+  const idx: number[] = [];
+  inputs.forEach((v, i) => {
+    if (isBlockLike(v) && buffers.has(v.data.buffer)) idx.push(i);
+  });
+  return idx.length ? idx : undefined;
+}
+
+/**
+ * On a worker thread: the blocks at `idx` came from the arena (arenaInputs on the sending side);
+ * their data is re-viewed over this thread's arena buffer (the same memory), so the kernels here
+ * see them as arena blocks and read them in place. A structured-cloned SharedArrayBuffer is a new
+ * object on the receiving thread, so this cannot be told from the buffer itself.
+ */
+export function adoptArenaInputs(inputs: unknown[], idx: readonly number[] | undefined): void {
+  if (!idx || !memory) return;
+  const buf = arenaBuffer();
+  for (const i of idx) {
+    const b = inputs[i];
+    if (!isBlockLike(b)) continue;
+    const C = b.data.constructor as new (x: ArrayBufferLike, o: number, n: number) => BlockLike["data"];
+    const bytes = (b.data as unknown as { byteLength: number }).byteLength;
+    if (b.data.byteOffset + bytes > buf.byteLength) continue; // not visible here (yet): read as an ordinary SAB
+    inputs[i] = { ...(b as object), data: new C(buf, b.data.byteOffset, b.data.length) };
+  }
+}

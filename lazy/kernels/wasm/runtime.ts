@@ -13,9 +13,10 @@
  *
  * `HSTS_WASM=0` in the environment, or `setWasmKernels(false)`, forces the JS path (tests run both).
  */
-import { F64, I32, V128, encodeModule, Code } from "./encoder";
+import { V128, encodeModule, Code } from "./encoder";
 import { WA, WasmApi } from "./api";
-import { KernelKind, Mode, Unsupported, WExpr, compileKernel, elemSize, inputDtypes } from "./simd";
+import { Mode, Unsupported, WExpr, elemSize, inputDtypes } from "./simd";
+import { KernelKind, compileKernel } from "./loops";
 import { arenaMemory, arenaPointer, ARENA_MAX_PAGES, Scratch } from "./arena";
 
 type Kernel = (...args: number[]) => void;
@@ -69,6 +70,13 @@ function kernelFor(kind: KernelKind, key: string, e: WExpr, modes: readonly Mode
   }
   cache.set(sig, k);
   return k;
+}
+
+/** The cache key of an expression (NaN, infinities, -0 and bigints kept distinct): as lazy/elementwise.ts's exprKey. */
+export function exprCacheKey(e: WExpr): string {
+  return JSON.stringify(e, (_k, v: unknown) =>
+    typeof v === "bigint" ? `#${String(v)}n` : typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v,
+  );
 }
 
 /** Whether `e` (with inputs read as `modes`) compiles: the graph pass asks this, so compiling happens at optimisation time. */
@@ -307,4 +315,3 @@ export function wasmScan(
   return true;
 }
 
-export { F64, I32 };
