@@ -56,6 +56,8 @@ export {
   type TaskLocal,
 } from "./graph/graph";
 export { closePool } from "./graph/workers";
+export { arenaArray } from "./kernels/wasm/arena";
+export { setWasmKernels, simdSupported, wasmKernelsEnabled } from "./kernels/wasm/runtime";
 export { setComputeObserver, type ComputeObserver, type ComputeRun } from "./graph/hooks";
 export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./core/block";
 

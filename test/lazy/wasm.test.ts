@@ -6,7 +6,10 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { Block } from "../../lazy/core/block";
+import { Block, cStrides } from "../../lazy/core/block";
+import { getKernel } from "../../lazy/graph/graph";
+import { arenaArray } from "../../lazy/kernels/wasm/arena";
+import "../../lazy";
 import { DType, allocate } from "../../lazy/core/dtype";
 import { Expr, binaryExpr, castExpr, commonType, constExpr, inputExpr, unaryExpr, whereExpr, BinaryOp, UnaryOp } from "../../lazy/ops/elementwise";
 import { evaluate, exprKey } from "../../lazy/kernels/elementwise";
@@ -122,7 +125,7 @@ test("unsupported nodes are refused (the JS loop runs)", () => {
   assert.throws(() => compileKernel("ew", e, ["v"], { min: 1, max: 2, shared: true }), Unsupported);
 });
 
-test("random elementwise expressions: compiled kernel == JS loop, bit for bit", { skip: !simdSupported() }, () => {
+test("random elementwise expressions: compiled kernel == JS loop, bit for bit", { skip: !wasmKernelsEnabled() && "compiled kernels are off (HSTS_WASM=0 or no SIMD)" }, () => {
   const r = rng(SEED);
   let compiled = 0;
   for (let c = 0; c < 2000; c++) {
@@ -153,7 +156,7 @@ test("random elementwise expressions: compiled kernel == JS loop, bit for bit", 
   assert.ok(compiled > 400, `only ${compiled} cases compiled`);
 });
 
-test("sum scans with the expression inside: kept rows, reduced rows, outer axes, offsets", { skip: !simdSupported() }, () => {
+test("sum scans with the expression inside: kept rows, reduced rows, outer axes, offsets", { skip: !wasmKernelsEnabled() && "compiled kernels are off (HSTS_WASM=0 or no SIMD)" }, () => {
   const r = rng(SEED + 1);
   for (let c = 0; c < 200; c++) {
     const d = DTS[Math.floor(r() * DTS.length)];
@@ -199,7 +202,7 @@ test("setWasmKernels(false) forces the JS path", () => {
   }
 });
 
-test("int64 / uint64 lanes (i64x2): wrapping sums into int64 accumulators, casts, comparisons", { skip: !simdSupported() }, () => {
+test("int64 / uint64 lanes (i64x2): wrapping sums into int64 accumulators, casts, comparisons", { skip: !wasmKernelsEnabled() && "compiled kernels are off (HSTS_WASM=0 or no SIMD)" }, () => {
   const r = rng(SEED + 2);
   const big = (): bigint => {
     const u = r();
@@ -246,5 +249,32 @@ test("int64 / uint64 lanes (i64x2): wrapping sums into int64 accumulators, casts
     const ins = two.includes('"i":1') ? [a, b] : [a];
     assert.ok(wasmEvaluate(e as Expr, two, ins as never[], ins.map(() => 0), ins.map(() => "v" as const), out as never, n), `compiles: ${e.t === "op" ? e.op : ""}`);
     for (let i = 0; i < n; i++) assert.equal(out[i], ref(i), `${e.t === "op" ? e.op : ""} element ${i}`);
+  }
+});
+
+test("sum / mean chunk steps: the compiled scan gives the JS scan's bits (same summation order), in and out of the arena", { skip: !wasmKernelsEnabled() && "compiled kernels are off (HSTS_WASM=0 or no SIMD)" }, () => {
+  const r = rng(SEED + 3);
+  const chunk = getKernel("reduction.chunk") as unknown as (inputs: unknown[], p: unknown) => { v: Float64Array };
+  const shapes: [number[], boolean[]][] = [
+    [[3, 37, 50], [true, true, false]],
+    [[19, 1030], [true, false]],
+    [[5, 20000], [false, true]],
+    [[2, 3, 20001], [true, true, true]],
+    [[9, 13, 6], [false, true, false]],
+    [[70, 12], [true, false]],
+  ];
+  for (const [shape, reduced] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    for (const where of ["plain", "arena"]) {
+      const data = where === "arena" ? (arenaArray("float32", n + 3) as Float32Array) : new Float32Array(n + 3);
+      for (let i = 0; i < data.length; i++) data[i] = (r() - 0.3) * 1000;
+      const b: Block = { data, shape, stride: cStrides(shape), offset: 3 };
+      const pre = binaryExpr("pow", binaryExpr("add", inputExpr(0, "float32"), constExpr(0.1, "float32"), "float32"), constExpr(2, "float32"), "float32");
+      for (const p of [{ kind: "sum", reduced }, { kind: "mean", reduced, pre }]) {
+        const ref = js(() => chunk([b], p)).v;
+        const got = chunk([b], p).v;
+        assert.deepEqual(Array.from(got), Array.from(ref), `${where} [${shape}] reduced ${reduced} ${p.kind}`);
+      }
+    }
   }
 });

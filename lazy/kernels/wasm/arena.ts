@@ -69,7 +69,9 @@ export class Scratch {
   }
 }
 
-type ArenaCtor = { new (b: ArrayBufferLike, o: number, n: number): Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array; BYTES_PER_ELEMENT: number };
+/** The typed arrays arenaArray makes. */
+export type ArenaTypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+type ArenaCtor = { new (b: ArrayBufferLike, o: number, n: number): ArenaTypedArray; BYTES_PER_ELEMENT: number };
 const ARENA_CTORS: Record<string, ArenaCtor> = {
   float64: Float64Array,
   float32: Float32Array,
@@ -83,11 +85,13 @@ const ARENA_CTORS: Record<string, ArenaCtor> = {
 };
 
 /**
- * A zero-filled typed array of `n` elements of `dtype` in the arena: the compiled kernels of every
- * thread read it in place (no copy through their scratch). Its memory is never given back (the
- * arena only grows), so use it for the big inputs a program builds once.
+ * A zero-filled typed array of `n` elements of `dtype` in the arena (`hs.lazy.arenaArray`): the
+ * compiled kernels of every thread read it in place, where an array elsewhere is copied through
+ * their scratch memory in pieces (or, a bare input in a SharedArrayBuffer, read by the JS loops).
+ * Wrap it with fromArray as any typed array. Its memory is never given back (the arena only
+ * grows, up to wasm32's 4 GiB), so use it for the big inputs a program builds once.
  */
-export function arenaArray(dtype: string, n: number): InstanceType<ArenaCtor> {
+export function arenaArray(dtype: string, n: number): ArenaTypedArray {
   const C = ARENA_CTORS[dtype];
   if (!C) throw new TypeError(`arenaArray: dtype ${JSON.stringify(dtype)} is not one the kernels address; use ${Object.keys(ARENA_CTORS).join(", ")}`);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`arenaArray: length must be a non-negative integer, got ${n}`);

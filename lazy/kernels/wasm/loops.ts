@@ -53,9 +53,17 @@ function ewFunc(e: WExpr, ins: Inputs): { params: ValType[]; g: Gen } {
   return { params, g };
 }
 
+/** The i32x4 lane mask of the lanes k < L of the last group (L and k: i32 locals). */
+function tailMask(g: Gen, L: number, k: number): number {
+  g.c.v128([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).get(L).get(k).op(0x6b).simd(17).simd(57);
+  return g.keep();
+}
+
 /**
- * The kept-rows reduction kernel `rows(acc, L, R, p0, rs0, ...)`: acc[k] += f64(e) for k < L, over
- * R rows; the last group of a row is masked to its k < L lanes (acc is written back unchanged there).
+ * The kept-rows reduction kernel `rows(acc, L, R, p0, rs0, ...)`: acc[k] += e(row[k]) for k < L,
+ * over R rows, in the JS scan's order (lazy/kernels/reduction-scan.ts), so both give the same
+ * bits: eight rows at a time (acc += ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7))), then four,
+ * then one. The last group of a row is masked to its k < L lanes (acc + 0 there: unchanged).
  */
 function rowsFunc(e: WExpr, ins: Inputs, accI: boolean): { params: ValType[]; g: Gen } {
   const n = ins.dt.length;
@@ -64,36 +72,50 @@ function rowsFunc(e: WExpr, ins: Inputs, accI: boolean): { params: ValType[]; g:
   const g = new Gen(params.length);
   const P = (i: number) => 3 + 2 * i;
   prepareSingles(g, ins, P);
-  const q = ins.dt.map(() => g.local(I32));
+  const add = accI ? 0xce : 0xf0;
   const a = g.local(I32);
   const k = g.local(I32);
   const r = g.local(I32);
-  const step = (mask: number | null) => {
-    const v = emit(g, e, memoLoader(g, ins, q));
-    const f = accI ? toI64(g, v) : toF64(g, v);
-    f.forEach((fl, h) => {
-      g.c.get(a).get(a).simdMem(0, 0, 16 * h).get(fl);
+  // address locals of rows r .. r+7 of each input
+  const q = Array.from({ length: 8 }, () => ins.dt.map(() => g.local(I32)));
+  const group = (T: number, mask: number | null) => {
+    const rowsV = Array.from({ length: T }, (_, t) => {
+      const v = emit(g, e, memoLoader(g, ins, q[t]));
+      return accI ? toI64(g, v) : toF64(g, v);
+    });
+    // pairwise tree as the JS snippet: ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7))
+    const tree = (xs: number[][]): number[] => {
+      if (xs.length === 1) return xs[0];
+      const half = xs.length / 2;
+      const l = tree(xs.slice(0, half));
+      const rr = tree(xs.slice(half));
+      return l.map((x, h) => (g.c.get(x).get(rr[h]).simd(add), g.keep()));
+    };
+    const sum = tree(rowsV);
+    sum.forEach((x, h) => {
+      g.c.get(a).get(a).simdMem(0, 0, 16 * h).get(x);
       if (mask !== null) g.c.get(mask).simd(h === 0 ? 0xc7 : 0xc8).simd(78);
-      g.c.simd(accI ? 0xce : 0xf0).simdMem(11, 0, 16 * h);
+      g.c.simd(add).simdMem(11, 0, 16 * h);
     });
     bump(g, a, 32);
-    for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[i], 4 * elemSize(ins.dt[i]));
+    for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[t][i], 4 * elemSize(ins.dt[i]));
   };
-  g.c.block().loop();
-  g.c.get(r).get(2).op(0x4f).brIf(1);
-  for (let i = 0; i < n; i++) g.c.get(P(i)).get(r).get(P(i) + 1).op(0x6c).op(0x6a).set(q[i]);
-  g.c.get(0).set(a).i32(0).set(k);
-  g.c.block().loop();
-  g.c.get(k).i32(4).op(0x6a).get(1).op(0x4b).brIf(1); // k + 4 > L: exit
-  step(null);
-  bump(g, k, 4);
-  g.c.br(0).end().end();
-  g.c.get(k).get(1).op(0x48).if(); // k < L: lanes k.. L-1 only
-  g.c.v128([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).get(1).get(k).op(0x6b).simd(17).simd(57);
-  step(g.keep());
-  g.c.end();
-  bump(g, r, 1);
-  g.c.br(0).end().end();
+  for (const T of [8, 4, 1]) {
+    g.c.block().loop();
+    g.c.get(r).i32(T).op(0x6a).get(2).op(0x4b).brIf(1); // r + T > R: next
+    for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) g.c.get(P(i)).get(r).i32(t).op(0x6a).get(P(i) + 1).op(0x6c).op(0x6a).set(q[t][i]);
+    g.c.get(0).set(a).i32(0).set(k);
+    g.c.block().loop();
+    g.c.get(k).i32(4).op(0x6a).get(1).op(0x4b).brIf(1); // k + 4 > L: exit
+    group(T, null);
+    bump(g, k, 4);
+    g.c.br(0).end().end();
+    g.c.get(k).get(1).op(0x48).if(); // k < L: lanes k.. L-1 only
+    group(T, tailMask(g, 1, k));
+    g.c.end();
+    bump(g, r, T);
+    g.c.br(0).end().end();
+  }
   return { params, g };
 }
 
@@ -106,58 +128,66 @@ function memoLoader(g: Gen, ins: Inputs, q: readonly number[]): Loader {
   };
 }
 
-/** The reduced-rows kernel `red(acc, accStride, L, R, p0, rs0, ...)`: acc[r * accStride] += sum of the row. */
+/**
+ * The reduced-rows kernel `red(acc, accStride, L, R, state, mode, p0, rs0, ...)`: for each of R
+ * rows, the row's elements k go to accumulator lane k mod 4 (the JS scan's r0..r3), the elements
+ * past the last whole group into lane 0 one by one, then acc[r * accStride] += (r0 + r1) + (r2 + r3):
+ * the JS scan's order exactly. `mode` 1: start the lanes at 0 (else load them from `state`), 2:
+ * finish the row (else store the lanes to `state`): a row longer than a piece runs as several calls.
+ */
 function redFunc(e: WExpr, ins: Inputs, accI: boolean): { params: ValType[]; g: Gen } {
   const n = ins.dt.length;
-  const params: ValType[] = [I32, I32, I32, I32];
+  const params: ValType[] = [I32, I32, I32, I32, I32, I32];
   for (let i = 0; i < n; i++) params.push(I32, I32);
   const g = new Gen(params.length);
-  const P = (i: number) => 4 + 2 * i;
+  const P = (i: number) => 6 + 2 * i;
   prepareSingles(g, ins, P);
+  const add = accI ? 0xce : 0xf0;
   const q = ins.dt.map(() => g.local(I32));
   const a = g.local(I32);
   const k = g.local(I32);
   const r = g.local(I32);
-  const s = [g.v(), g.v(), g.v(), g.v()];
-  const step = (acc: number[], mask: number | null) => {
+  const s = [g.v(), g.v()];
+  const value = (mask: number | null): number[] => {
     const v = emit(g, e, memoLoader(g, ins, q));
     const f = accI ? toI64(g, v) : toF64(g, v);
-    f.forEach((fl, h) => {
-      g.c.get(acc[h]).get(fl);
-      if (mask !== null) g.c.get(mask).simd(h === 0 ? 0xc7 : 0xc8).simd(78);
-      g.c.simd(accI ? 0xce : 0xf0).set(acc[h]);
-    });
-    for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[i], 4 * elemSize(ins.dt[i]));
+    if (mask === null) return f;
+    return f.map((x, h) => (g.c.get(x).get(mask).simd(h === 0 ? 0xc7 : 0xc8).simd(78), g.keep()));
   };
   g.c.get(0).set(a);
   g.c.block().loop();
   g.c.get(r).get(3).op(0x4f).brIf(1);
   for (let i = 0; i < n; i++) g.c.get(P(i)).get(r).get(P(i) + 1).op(0x6c).op(0x6a).set(q[i]);
+  g.c.get(5).i32(1).op(0x71).if();
   for (const l of s) g.c.v128(new Array<number>(16).fill(0)).set(l);
+  g.c.else();
+  s.forEach((l, h) => g.c.get(4).simdMem(0, 0, 16 * h).set(l));
+  g.c.end();
   g.c.i32(0).set(k);
-  // 8 elements per iteration into two accumulator pairs, then 4, then the masked remainder
   g.c.block().loop();
-  g.c.get(k).i32(8).op(0x6a).get(2).op(0x4b).brIf(1); // k + 8 > L: exit
-  step([s[0], s[1]], null);
-  step([s[2], s[3]], null);
-  bump(g, k, 8);
-  g.c.br(0).end().end();
-  g.c.get(k).i32(4).op(0x6a).get(2).op(0x4c).if(); // k + 4 <= L
-  step([s[0], s[1]], null);
+  g.c.get(k).i32(4).op(0x6a).get(2).op(0x4b).brIf(1); // k + 4 > L: exit
+  value(null).forEach((x, h) => g.c.get(s[h]).get(x).simd(add).set(s[h]));
+  for (let i = 0; i < n; i++) if (ins.modes[i] === "v") bump(g, q[i], 4 * elemSize(ins.dt[i]));
   bump(g, k, 4);
+  g.c.br(0).end().end();
+  g.c.get(5).i32(2).op(0x71).if();
+  {
+    const ex = accI ? 29 : 33;
+    const rep = accI ? 30 : 34;
+    const sadd = accI ? 0x7c : 0xa0;
+    // the tail: r0 += x_k, one element after the other (masked lanes add 0)
+    g.c.get(k).get(2).op(0x48).if();
+    const t = value(tailMask(g, 2, k));
+    g.c.get(s[0]).get(s[0]).simd(ex).op(0).get(t[0]).simd(ex).op(0).op(sadd).get(t[0]).simd(ex).op(1).op(sadd).get(t[1]).simd(ex).op(0).op(sadd).simd(rep).op(0).set(s[0]);
+    g.c.end();
+    // acc[a] += (r0 + r1) + (r2 + r3)
+    g.c.get(a).get(a).mem(accI ? 0x29 : 0x2b, 3, 0);
+    g.c.get(s[0]).simd(ex).op(0).get(s[0]).simd(ex).op(1).op(sadd).get(s[1]).simd(ex).op(0).get(s[1]).simd(ex).op(1).op(sadd).op(sadd);
+    g.c.op(sadd).mem(accI ? 0x37 : 0x39, 3, 0);
+  }
+  g.c.else();
+  s.forEach((l, h) => g.c.get(4).get(l).simdMem(11, 0, 16 * h));
   g.c.end();
-  g.c.get(k).get(2).op(0x48).if(); // k < L: lanes k.. L-1 only
-  g.c.v128([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).get(2).get(k).op(0x6b).simd(17).simd(57);
-  const m = g.keep();
-  step([s[2], s[3]], m);
-  g.c.end();
-  // acc[a] += ((s0 + s2) + (s1 + s3)) summed over lanes (f64, or i64 wrapping)
-  const add = accI ? 0xce : 0xf0;
-  g.c.get(a).get(a).mem(accI ? 0x29 : 0x2b, 3, 0);
-  g.c.get(s[0]).get(s[2]).simd(add).get(s[1]).get(s[3]).simd(add).simd(add);
-  const t = g.keep();
-  const ex = accI ? 29 : 33;
-  g.c.get(t).simd(ex).op(0).get(t).simd(ex).op(1).op(accI ? 0x7c : 0xa0).op(accI ? 0x7c : 0xa0).mem(accI ? 0x37 : 0x39, 3, 0);
   bump(g, a, { local: 1 });
   bump(g, r, 1);
   g.c.br(0).end().end();

@@ -228,10 +228,12 @@ export function wasmScan(
   const sz = dt.map((d) => elemSize(d));
   const direct = datas.map((d) => arenaPointer(d));
   if (!worthCopying(e, datas, single, direct)) return false;
-  // pieces: Lb columns of Rb rows
-  const Lb = Math.min(L, PIECE);
-  const Rb = t === 1 && mo !== 0 ? 1 : Math.max(1, Math.min(M, Math.floor(PIECE / Lb)));
-  const accBytes = acc.length * 8 + 64;
+  // pieces: Lb columns of Rb rows. Arena inputs are read in place: whole rows, all at once. Kept
+  // rows go eight at a time from the first (the JS scan's grouping): Rb is a multiple of 8.
+  const allDirect = direct.every((d, i) => d !== null || single[i]);
+  const Lb = allDirect ? L : Math.min(L, PIECE);
+  const Rb = t === 1 && mo !== 0 ? 1 : allDirect ? M : t === 1 ? Math.max(8, Math.floor(PIECE / Lb / 8) * 8) : Math.max(1, Math.floor(PIECE / Lb));
+  const accBytes = acc.length * 8 + 64 + 32; // + the lane state of a reduced row split in pieces
   let need = accBytes;
   for (let i = 0; i < dt.length; i++) need += direct[i] === null ? Rb * Lb * sz[i] + 64 : 0;
   const s = scratchOf(need);
@@ -253,7 +255,8 @@ export function wasmScan(
       if (single[i]) (view[i] as Settable)[0] = datas[i][dl[i]];
     }
   }
-  const args = new Array<number>((t === 1 ? 3 : 4) + 2 * dt.length);
+  const statePtr = accPtr + acc.length * 8 + 64;
+  const args = new Array<number>((t === 1 ? 3 : 6) + 2 * dt.length);
   const E = D - 2;
   const idx = new Array<number>(E > 0 ? E : 0).fill(0);
   let p = off;
@@ -264,7 +267,7 @@ export function wasmScan(
       const R = Math.min(Rb, M - j0);
       for (let k0 = 0; k0 < L; k0 += Lb) {
         const Lp = Math.min(Lb, L - k0);
-        const base = t === 1 ? 3 : 4;
+        const base = t === 1 ? 3 : 6;
         for (let i = 0; i < dt.length; i++) {
           const a = base + 2 * i;
           if (single[i]) {
@@ -294,6 +297,8 @@ export function wasmScan(
           args[1] = mo * 8;
           args[2] = Lp;
           args[3] = R;
+          args[4] = statePtr;
+          args[5] = (k0 === 0 ? 1 : 0) | (k0 + Lp >= L ? 2 : 0);
         }
         k(...args);
       }
