@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { Block, cStrides } from "../../lazy/core/block";
-import { getKernel } from "../../lazy/graph/graph";
+import { getKernel, registerKernelModule } from "../../lazy/graph/graph";
+import { getPool } from "../../lazy/graph/workers";
 import { arenaArray } from "../../lazy/kernels/wasm/arena";
 import "../../lazy";
 import { DType, allocate } from "../../lazy/core/dtype";
@@ -277,4 +278,14 @@ test("sum / mean chunk steps: the compiled scan gives the JS scan's bits (same s
       }
     }
   }
+});
+
+test("arena blocks reach worker threads as arena blocks (read in place there); other SharedArrayBuffers do not", async () => {
+  registerKernelModule(require.resolve("./arena-probe"));
+  const a = arenaArray("float32", 1024);
+  const other = new Float32Array(new SharedArrayBuffer(64));
+  const pool = getPool(2);
+  const probe = async (data: Float32Array) => ((await pool.run("test.arenaProbe", {}, [{ data, shape: [4], stride: [1], offset: 0 }])) as { data: Float64Array }).data[0];
+  assert.equal(await probe(a as Float32Array), a.byteOffset);
+  assert.equal(await probe(other), -1);
 });
