@@ -20,6 +20,8 @@ import { Unsupported, WExpr } from "../../lazy/kernels/wasm/simd";
 import { compileKernel } from "../../lazy/kernels/wasm/loops";
 
 const SEED = Number(process.env.HSTS_WASM_SEED ?? 20261208);
+// a module the compiler emits that WebAssembly refuses is a bug: fail here instead of falling back
+process.env.HSTS_WASM_STRICT = "1";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

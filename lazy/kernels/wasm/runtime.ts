@@ -65,7 +65,9 @@ function kernelFor(kind: KernelKind, key: string, e: WExpr, modes: readonly Mode
     const inst = new (WA as WasmApi).Instance(new (WA as WasmApi).Module(bytes), { env: { memory: arenaMemory() } });
     k = inst.exports.k as unknown as Kernel;
   } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
+    // Unsupported: the JS loop runs. Anything else is a compiler bug: fail loudly where asked (the
+    // tests), and otherwise keep the user's computation going on the JS loop.
+    if (!(err instanceof Unsupported) && process.env.HSTS_WASM_STRICT === "1") throw err;
     k = null;
   }
   cache.set(sig, k);
@@ -104,8 +106,16 @@ function worthCopying(e: WExpr, datas: readonly Typed[], single: readonly boolea
 const PIECE = 8192;
 
 let scratch: Scratch | null = null;
-function scratchOf(bytes: number): Scratch {
-  if (!scratch || scratch.size < bytes) scratch = new Scratch(Math.max(bytes, 1 << 20));
+/** This thread's scratch region of at least `bytes`, or null when the arena cannot give it (4 GiB): the JS loop runs then. */
+function scratchOf(bytes: number): Scratch | null {
+  if (!scratch || scratch.size < bytes) {
+    try {
+      scratch = new Scratch(Math.max(bytes, 1 << 20));
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
+  }
   return scratch;
 }
 
@@ -152,6 +162,7 @@ export function wasmEvaluate(e: WExpr, key: string, datas: readonly Typed[], off
   let need = outDirect === null ? slot(osz) : 0;
   for (let i = 0; i < dt.length; i++) need += direct[i] === null ? slot(elemSize(dt[i])) : 0;
   const s = scratchOf(need);
+  if (!s) return false;
   const buf = s.buffer();
   let at = s.base;
   const ptr: number[] = [];
@@ -237,6 +248,7 @@ export function wasmScan(
   let need = accBytes;
   for (let i = 0; i < dt.length; i++) need += direct[i] === null ? Rb * Lb * sz[i] + 64 : 0;
   const s = scratchOf(need);
+  if (!s) return false;
   const buf = s.buffer();
   const accPtr = s.base;
   const accView = new (acc.constructor as new (b: ArrayBufferLike, o: number, n: number) => Settable)(buf, accPtr, acc.length);
