@@ -4,6 +4,7 @@
 import "./kernels/elementwise";
 import "./ops/bind";
 import "./display/display";
+import "./distributed";
 export { LazyArray, compute, computeSync } from "./core/array";
 export type {
   Scalar,
@@ -65,3 +66,5 @@ export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArr
 export function slice(start?: number | null, stop?: number | null, step?: number | null): { start: number | null; stop: number | null; step: number | null } {
   return { start: start ?? null, stop: stop ?? null, step: step ?? null };
 }
+export { setScheduler, type DaskOptions, type SessionScheduler } from "./graph/graph";
+export { DaskTaskError, DaskConnectionError, closeDaskClients, daskWorkers, type DaskWorkerInfo } from "./distributed";

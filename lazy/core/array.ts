@@ -6,7 +6,7 @@ import { observed, observedSync } from "../graph/hooks";
 import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
 import { DType, itemsize } from "./dtype";
-import { ComputeOptions, Key, Layer, collectLayers, executeAsync, executeSync, parseKey, plan } from "../graph/graph";
+import { ComputeOptions, Key, Layer, OutputSink, Plan, collectLayers, executeAsync, executeSync, parseKey, plan, registeredScheduler, withSessionScheduler } from "../graph/graph";
 import { executeThreads } from "../graph/workers";
 import type * as OpsModule from "../ops/ops";
 import type * as ReductionModule from "../ops/reduction";
@@ -501,6 +501,7 @@ function computeArgs(args: ComputeArgs, where: string): { arrays: LazyArray[]; o
     }
   });
   if (opts === null || typeof opts !== "object") throw new TypeError(`${where}: options must be an object`);
+  if (where !== "computeSync") opts = withSessionScheduler(opts);
   checkScheduler(opts);
   return { arrays: list as LazyArray[], opts };
 }
@@ -521,7 +522,7 @@ export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
   const { arrays, opts: given } = computeArgs(args, "compute");
   return observed(given, async (opts) => {
     const p = planFor(arrays, opts);
-    const results = (opts.scheduler ?? "threads") === "threads" ? await executeThreads(p, opts) : await executeAsync(p, opts);
+    const results = await runPlan(p, opts);
     return arrays.map((a) => assemble(a, results));
   });
 }
@@ -529,15 +530,24 @@ export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
 /** compute() on this thread, returning at once (the "sync" scheduler; no worker threads). */
 export function computeSync(...args: ComputeArgs): NDArray[] {
   const { arrays, opts } = computeArgs(args, "computeSync");
-  if (opts.scheduler === "threads") throw new TypeError('computeSync: the "threads" scheduler needs `await compute(...)`');
+  if (opts.scheduler !== undefined && opts.scheduler !== "sync") throw new TypeError(`computeSync: the ${JSON.stringify(opts.scheduler)} scheduler needs \`await compute(...)\``);
   return observedSync(opts, (o) => {
     const results = executeSync(planFor(arrays, o), o);
     return arrays.map((a) => assemble(a, results));
   });
 }
 
-async function store(x: LazyArray, sink: BlockSink, opts: ComputeOptions): Promise<void> {
+/** Run a plan on the scheduler `o` names: threads (default), sync, or a registered one ("dask"). */
+function runPlan(p: Plan, o: ComputeOptions, sink?: OutputSink): Promise<Map<Key, unknown>> {
+  const s = o.scheduler ?? "threads";
+  if (s === "threads") return executeThreads(p, o, sink);
+  if (s === "sync") return executeAsync(p, o, sink);
+  return (registeredScheduler(s) as NonNullable<ReturnType<typeof registeredScheduler>>)(p, o, sink);
+}
+
+async function store(x: LazyArray, sink: BlockSink, given: ComputeOptions): Promise<void> {
   if (typeof sink !== "function") throw new TypeError("store: the sink must be a function (block, info) => void | Promise<void>");
+  const opts = withSessionScheduler(given);
   checkScheduler(opts);
   const offs = x.chunks.map((c) => cumulative(c));
   const onOutput = (key: Key, value: unknown) => {
@@ -554,15 +564,14 @@ async function store(x: LazyArray, sink: BlockSink, opts: ComputeOptions): Promi
   };
   await observed(opts, async (o) => {
     const p = planFor([x], o);
-    if ((o.scheduler ?? "threads") === "threads") await executeThreads(p, o, onOutput);
-    else await executeAsync(p, o, onOutput);
+    await runPlan(p, o, onOutput);
   });
 }
 
 function checkScheduler(opts: ComputeOptions): void {
   const s = opts.scheduler ?? "sync";
-  if (s !== "sync" && s !== "threads") {
-    throw new TypeError(`compute: unknown scheduler ${JSON.stringify(s)}; use "sync" or "threads"`);
+  if (s !== "sync" && s !== "threads" && !registeredScheduler(s)) {
+    throw new TypeError(`compute: unknown scheduler ${JSON.stringify(s)}; use "sync", "threads" or "dask"`);
   }
 }
 

@@ -296,7 +296,11 @@ export interface ComputeOptions {
    * "threads" (default) runs built-in kernels on a pool of worker threads and user functions on
    * this thread; "sync" runs every task on this thread, one by one.
    */
-  scheduler?: "sync" | "threads";
+  scheduler?: "sync" | "threads" | "dask";
+  /** The dask scheduler's address for scheduler "dask" ("tcp://host:8786"; default: HSTS_DASK_ADDRESS). */
+  address?: string;
+  /** Options of scheduler "dask" (docs/distributed.md). */
+  dask?: DaskOptions;
   /** Worker threads for the "threads" scheduler (default: the machine's available parallelism). */
   numWorkers?: number;
   /**
@@ -312,6 +316,67 @@ export interface ComputeOptions {
   stats?: Partial<ComputeStats>;
   /** Skip fusion (for comparisons). */
   optimize?: boolean;
+}
+
+/** Options of the "dask" scheduler (lazy/distributed, docs/distributed.md). */
+export interface DaskOptions {
+  /** Python interpreter with `distributed` (matching the cluster's version) for our client program (default: HSTS_PYTHON, else "python3"). */
+  python?: string;
+  /** Times dask may retry a failed task (default 0; lost workers' tasks are recomputed anyway). */
+  retries?: number;
+  /** `node` on the workers (default: HSTS_NODE on the worker, else "node" on its PATH). */
+  node?: string;
+  /** Path of this package's dist/lazy/distributed/sidecar.js on the workers (default: HSTS_SIDECAR on the worker, else this kernel's path). */
+  sidecar?: string;
+  /** Seconds to wait for the scheduler when connecting (default 10). */
+  connectTimeout?: number;
+  /** Seconds without the scheduler before a running compute fails (default 10). */
+  lostTimeout?: number;
+  /** Run the built-ins numpy computes exactly as we do as numpy on the workers (default true; false: everything in the Node sidecar). */
+  translate?: boolean;
+}
+
+/** Runs a plan somewhere else than this process (registered by lazy/distributed for "dask"). */
+export type PlanExecutor = (p: Plan, opts: ComputeOptions, sink?: OutputSink) => Promise<Map<Key, unknown>>;
+const executors = new Map<string, PlanExecutor>();
+
+/** Register a scheduler by name (compute's `scheduler` option). */
+export function registerScheduler(name: string, run: PlanExecutor): void {
+  executors.set(name, run);
+}
+
+/** The registered scheduler `name`, if any ("threads" and "sync" are built in). */
+export function registeredScheduler(name: string): PlanExecutor | undefined {
+  return executors.get(name);
+}
+
+/** What `setScheduler` chose for this session. */
+export type SessionScheduler = Pick<ComputeOptions, "scheduler" | "address" | "dask" | "numWorkers" | "memoryLimit">;
+let sessionScheduler: SessionScheduler = {};
+
+/**
+ * The scheduler every compute of this session uses when it names none (dask's
+ * `dask.config.set(scheduler=...)` / `Client(address)` as default): `setScheduler("threads")`,
+ * `setScheduler({scheduler: "dask", address: "tcp://host:8786"})`, `setScheduler(null)` to go back to
+ * the default ("threads"). Returns the previous setting. `computeSync` is not affected.
+ */
+export function setScheduler(s: SessionScheduler | "threads" | "sync" | "dask" | null): SessionScheduler {
+  const prev = sessionScheduler;
+  const next: SessionScheduler = s === null ? {} : typeof s === "string" ? { scheduler: s } : { ...s };
+  if (next.scheduler !== undefined && next.scheduler !== "sync" && next.scheduler !== "threads" && !executors.has(next.scheduler)) {
+    throw new TypeError(`setScheduler: unknown scheduler ${JSON.stringify(next.scheduler)}; use "threads", "sync" or "dask"`);
+  }
+  if (next.scheduler === "dask" && !next.address && !process.env.HSTS_DASK_ADDRESS) {
+    throw new TypeError('setScheduler: "dask" needs the scheduler\'s address: setScheduler({scheduler: "dask", address: "tcp://host:8786"})');
+  }
+  sessionScheduler = next;
+  return prev;
+}
+
+/** `opts` with the session's scheduler filled in when it names none. */
+export function withSessionScheduler(opts: ComputeOptions): ComputeOptions {
+  if (opts.scheduler !== undefined || sessionScheduler.scheduler === undefined) return opts;
+  return { ...sessionScheduler, ...opts, scheduler: sessionScheduler.scheduler };
 }
 
 export class AbortError extends Error {
