@@ -41,6 +41,7 @@ try:
     import distributed
     from distributed import Client
     from distributed.client import _wait
+    from concurrent.futures import CancelledError
     from distributed.diagnostics.plugin import UploadFile
 except ImportError as e:  # reported as a frame: the kernel shows it
     send({"type": "fatal", "message": "this Python (%s) cannot import distributed: %s; give the interpreter that has it "
@@ -82,20 +83,22 @@ def get_client(address, connect_timeout):
         return c
 
 
-def _scheduler_states(dask_scheduler, prefix):
-    """On the scheduler: how many of this compute's tasks are not finished yet (and whether it has
-    seen them at all)."""
+def _scheduler_states(prefix, dask_scheduler=None):
+    """On the scheduler: how many of this compute's tasks are still to run (and whether it has seen
+    them at all). A "released" task is counted as done: the scheduler releases a finished task once
+    its dependents have run (tasks enter the graph released but leave that state in the same
+    update); one put back by a lost worker goes to "waiting" again, so the count can go back."""
     pending = 0
     seen = 0
     for key, ts in dask_scheduler.tasks.items():
         if isinstance(key, str) and key.startswith(prefix):
             seen += 1
-            if ts.state in ("released", "waiting", "processing", "no-worker", "queued"):
+            if ts.state in ("waiting", "processing", "no-worker", "queued"):
                 pending += 1
     return seen, pending
 
 
-def _blame(dask_scheduler, keys):
+def _blame(keys, dask_scheduler=None):
     for k in keys:
         ts = dask_scheduler.tasks.get(k)
         if ts is not None and ts.exception_blame is not None:
@@ -139,6 +142,11 @@ def run_compute(msg, bufs):
                 finished = w.done
             except (TimeoutError, asyncio.TimeoutError):  # nothing finished in time
                 finished = set()
+            except CancelledError:
+                if state.get("cancel"):
+                    continue
+                # the client cancels every future when it loses the scheduler
+                raise Lost("lost the dask scheduler at %s: the compute's futures were cancelled (client status %r)" % (msg["address"], client.status))
             for f in finished:
                 remaining.discard(f.key)
                 if f.status == "error":
@@ -158,9 +166,8 @@ def run_compute(msg, bufs):
                 if f.status == "cancelled":
                     if state.get("cancel"):
                         send({"type": "cancelled", "id": cid})
-                    else:
-                        send({"type": "error", "id": cid, "kind": "lost", "message": "the cluster cancelled output %s (the scheduler restarted or forgot it)" % f.key})
-                    return
+                        return
+                    raise Lost("lost the dask scheduler at %s: output %s was cancelled (client status %r)" % (msg["address"], f.key, client.status))
                 value = f.result()
                 out = []
                 j = W.encode(value, out)
