@@ -38,6 +38,10 @@ class TypedArray:
         self.a = a
 
 
+class BigInt(int):
+    """An integer that came as a JS BigInt ({"$big"}) and goes back as one."""
+
+
 def _name(dt):
     n = NAMES.get(np.dtype(dt).str[1:])
     if n is None:
@@ -50,9 +54,12 @@ def encode(v, bufs):
         return None
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
+    if isinstance(v, BigInt):
+        return {"$big": str(int(v))}
     if isinstance(v, (int, np.integer)):
+        # a JSON number from JS (any integer-valued double); beyond 2^53 only when exact
         v = int(v)
-        return v if abs(v) < 2 ** 53 else {"$big": str(v)}
+        return v if abs(v) <= 2 ** 53 or float(v) == v else {"$big": str(v)}
     if isinstance(v, (float, np.floating)):
         f = float(v)
         if f != f:
@@ -96,7 +103,7 @@ def decode(j, bufs):
     if "$f" in j:
         return {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf"), "-0": -0.0}[j["$f"]]
     if "$big" in j:
-        return int(j["$big"])
+        return BigInt(j["$big"])
     return {k: decode(x, bufs) for k, x in j.items()}
 
 
