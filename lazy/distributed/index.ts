@@ -197,16 +197,27 @@ export async function executeDask(p: Plan, opts: ComputeOptions, sink?: OutputSi
             finish(e as Error);
             return;
           }
+          const ack = () => {
+            try {
+              if (!settled) conv.send({ type: "ack" });
+            } catch {
+              // the client is gone: its exit is reported on its own
+            }
+          };
           if (sink) {
             writes = writes.then(async () => {
               const w = sink(key, v);
               if (isThenable(w)) await w;
+              ack();
             });
             writes.catch((e: unknown) => {
               conv.send({ type: "cancel" });
               finish(e instanceof Error ? e : new Error(String(e)));
             });
-          } else results.set(key, v);
+          } else {
+            results.set(key, v);
+            ack();
+          }
           break;
         }
         case "done":

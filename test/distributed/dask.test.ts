@@ -207,6 +207,19 @@ test("store() on the cluster: every block reaches the sink once, with our values
   }, opts);
   assert.equal(n, 5 * 3);
   got.forEach((v, i) => assert.equal(v, i * 3));
+  // a slow asynchronous sink: results wait on the workers (at most 4 in flight to the kernel)
+  let inSink = 0;
+  let maxInSink = 0;
+  const seen = new Set<string>();
+  await x.store(async (_b, info) => {
+    inSink++;
+    maxInSink = Math.max(maxInSink, inSink);
+    await new Promise((r) => setTimeout(r, 40));
+    seen.add(info.chunkLocation.join(","));
+    inSink--;
+  }, opts);
+  assert.equal(seen.size, 15);
+  assert.equal(maxInSink, 1, "the sink is called one block at a time");
 });
 
 test("setScheduler makes dask the session's default (compute, hs.lazy.compute); computeSync stays local", T, async () => {

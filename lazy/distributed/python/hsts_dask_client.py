@@ -7,7 +7,7 @@ scheduler's task states), each output as it completes, and errors (the task's ke
 error, a hint). A "cancel" message cancels the compute's futures.
 
 Messages in:  {type: "compute", id, address, tasks: [{k, op, p, d, np, lit}], outputs, retries, sidecar, lostTimeout, connectTimeout}
-              {type: "cancel", id}   {type: "ping", id}   {type: "close-client", address}
+              {type: "ack", id} (the kernel took one result)   {type: "cancel", id}   {type: "ping", id}   {type: "close-client", address}
 Messages out: {type: "progress", id, done, total}  {type: "result", id, key, value}
               {type: "done", id, counts}  {type: "error", id, kind, message, key?, hint}
 """
@@ -53,6 +53,7 @@ with open(WORKER_FILE, "rb") as _f:
     WORKER_HASH = hashlib.sha256(_f.read()).hexdigest()[:16]
 
 clients = {}
+WINDOW = 4
 clients_lock = threading.Lock()
 computes = {}
 
@@ -168,6 +169,13 @@ def run_compute(msg, bufs):
                         send({"type": "cancelled", "id": cid})
                         return
                     raise Lost("lost the dask scheduler at %s: output %s was cancelled (client status %r)" % (msg["address"], f.key, client.status))
+                # flow control: at most WINDOW results sent and not yet taken by the kernel (a slow
+                # store() sink holds results back on the workers, where dask can spill them)
+                while not state["window"].acquire(timeout=0.2):
+                    if state.get("cancel"):
+                        break
+                if state.get("cancel"):
+                    continue
                 value = f.result()
                 out = []
                 j = W.encode(value, out)
@@ -230,8 +238,12 @@ def main():
         msg, bufs = fr
         t = msg.get("type")
         if t == "compute":
-            computes[msg["id"]] = {}
+            computes[msg["id"]] = {"window": threading.Semaphore(WINDOW)}
             threading.Thread(target=run_compute, args=(msg, bufs), daemon=True).start()
+        elif t == "ack":
+            st = computes.get(msg["id"])
+            if st is not None:
+                st["window"].release()
         elif t == "cancel":
             st = computes.get(msg["id"])
             if st is not None:
