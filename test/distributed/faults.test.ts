@@ -8,8 +8,8 @@ import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import ndarray = require("ndarray");
 import * as hs from "../../index";
-import type { ComputeOptions } from "../../lazy/graph";
-import type { NDArray } from "../../lazy/block";
+import type { ComputeOptions } from "../../lazy/graph/graph";
+import type { NDArray } from "../../lazy/core/block";
 import { Cluster, PYTHON, startCluster } from "./cluster";
 
 const L = hs.lazy;

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { FrameReader, decodeValue, encodeFrame, encodeValue } from "../../lazy/distributed/wire";
-import { makeBlock, tagDType, dtypeOf, Block } from "../../lazy/block";
+import { makeBlock, tagDType, dtypeOf, Block } from "../../lazy/core/block";
 import { ROOT } from "../helpers";
 import { PYTHON } from "./cluster";
 
