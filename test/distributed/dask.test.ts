@@ -294,3 +294,36 @@ test("bad addresses: clear errors, no hang", T, async () => {
   assert.ok(Date.now() - t0 < 15000);
   await assert.rejects(L.zeros([2]).compute({ scheduler: "dask", address: cluster.address, dask: { python: "/nonexistent/python" } }), /cannot start the client program/);
 });
+
+test("the kernel's compute observer (progress bar, interrupt) follows a dask compute", T, async () => {
+  const slow = L.fromArray(new Float64Array(30), { chunks: 1 }).mapBlocks(
+    (b: NDArray) => {
+      const t = Date.now();
+      while (Date.now() - t < 200);
+      return b;
+    },
+    { portable: true },
+  );
+  const ac = new AbortController();
+  const seen: number[] = [];
+  let ended: unknown = "not ended";
+  const prev = L.setComputeObserver({
+    start: () => ({
+      signal: ac.signal,
+      progress: (p) => {
+        seen.push(p.done / p.total);
+        if (p.done > 0 && !ac.signal.aborted) ac.abort("interrupt");
+      },
+      end: (e) => {
+        ended = e;
+      },
+    }),
+  });
+  try {
+    await assert.rejects(slow.compute(opts), (e: Error) => e.name === "AbortError");
+  } finally {
+    L.setComputeObserver(prev);
+  }
+  assert.ok(seen.length >= 2 && seen[0] === 0 && seen.some((x) => x > 0 && x < 1), `progress seen: ${seen.join(", ")}`);
+  assert.equal((ended as Error).name, "AbortError");
+});
