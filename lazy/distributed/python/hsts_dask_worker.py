@@ -339,9 +339,8 @@ EXACT_IN = {np.dtype(t) for t in ("bool", "int8", "int16", "int32", "uint8", "ui
 
 def reduction_chunk(spec, p, inputs):
     """sum / mean / max / min / any / all of a block, as our chunk step: accumulated in float64.
-    Translated only when it is exact (checked by the client): no fused expression, and for sum /
-    mean the block's last axis is not reduced, so numpy adds in index order as we do (a reduction
-    along the contiguous axis would use numpy's pairwise summation)."""
+    Translated only when it is exact (the client sends no fused expression; the rest is checked
+    here: None hands the task to the sidecar)."""
     b = inputs[0]
     if b.dtype not in EXACT_IN:
         return None
@@ -352,9 +351,39 @@ def reduction_chunk(spec, p, inputs):
     for a in axes:
         n *= b.shape[a]
     if kind in ("sum", "mean"):
-        if b.ndim and p["reduced"][-1] and b.shape[-1] > 1:
+        # only the navigation-sum pattern: every reduced axis longer than 1 before every kept one
+        # (and a kept one last). The block is then (R, K) rows in C order, and our scan
+        # (lazy/kernels/reduction-scan.ts, sum: the "kept innermost" loop) adds them into float64
+        # zeros eight rows at a time as ((x0+x1)+(x2+x3))+((x4+x5)+(x6+x7)), then four as
+        # (x0+x1)+(x2+x3), then one by one: the same float64 additions in the same order here.
+        # (numpy's np.add.reduce rounds differently; test/distributed/translate.test.ts checks
+        # this against our kernel and finds the difference if either side changes.)
+        long = [p["reduced"][a] for a in range(b.ndim) if b.shape[a] > 1]
+        if any(not long[i] and long[i + 1] for i in range(len(long) - 1)) or (long and long[-1]):
             return None
-        v = np.add.reduce(b, axis=axes, dtype=np.float64, keepdims=True) if axes else b.astype(np.float64)
+        k = 1
+        for s_, r_ in zip(b.shape, p["reduced"]):
+            if not r_:
+                k *= s_
+        x = np.ascontiguousarray(b).reshape(-1, k).astype(np.float64)
+        rows = x.shape[0]
+        if rows > 1 << 22:
+            return None  # a Python loop over that many groups would be slow: the sidecar does it
+        v = np.zeros(k, dtype=np.float64)
+        j = 0
+        if rows >= 8:
+            n8 = rows // 8
+            g = x[: n8 * 8].reshape(n8, 8, k)
+            g = ((g[:, 0] + g[:, 1]) + (g[:, 2] + g[:, 3])) + ((g[:, 4] + g[:, 5]) + (g[:, 6] + g[:, 7]))
+            for r_ in range(n8):
+                v += g[r_]
+            j = n8 * 8
+        if j + 3 < rows:
+            v += (x[j] + x[j + 1]) + (x[j + 2] + x[j + 3])
+            j += 4
+        while j < rows:
+            v += x[j]
+            j += 1
     elif kind in ("max", "min"):
         if b.size == 0:
             return None
