@@ -153,7 +153,7 @@ def run_compute(msg, bufs):
                 if f.status == "error":
                     exc = f.exception()
                     try:
-                        blame = client.run_on_scheduler(_blame, [f.key])
+                        blame = client.run_on_scheduler(_blame, [f.key], callback_timeout=2)
                     except Exception:
                         blame = None
                     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -190,10 +190,12 @@ def run_compute(msg, bufs):
                 continue
             lost_since = None
             now = time.time()
+            # (the poll has a timeout: a scheduler that died a moment ago must not hold this loop,
+            # which is what notices the loss)
             if remaining and now - last_progress > 0.25:
                 last_progress = now
                 try:
-                    seen, pending = client.run_on_scheduler(_scheduler_states, token + "/")
+                    seen, pending = client.run_on_scheduler(_scheduler_states, token + "/", callback_timeout=2)
                     done = total - pending if seen else 0
                     done = max(0, min(total, done))
                     if done != done_reported:
