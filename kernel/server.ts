@@ -15,8 +15,8 @@
  *   window, which is tslab's bug);
  * - execute requests run one at a time; other shell requests (complete, inspect, is_complete,
  *   history, kernel_info, comm_info) are answered at once, also while a cell awaits a compute;
- * - an unknown comm_open is answered with comm_close; unknown requests are logged to the kernel's
- *   own stderr, never into a cell.
+ * - comms of target "hyperspy-ts.plot" serve live plots (comm.ts); an unknown comm_open is answered
+ *   with comm_close; unknown requests are logged to the kernel's own stderr, never into a cell.
  */
 import { Worker } from "node:worker_threads";
 import * as path from "node:path";
@@ -29,6 +29,7 @@ import { attachDisplayChannel, DisplayHandle, settleDisplays } from "./api";
 import { progressObserver } from "./progress";
 import { setComputeObserver } from "../lazy/graph/hooks";
 import { History } from "./history";
+import { PlotComms } from "./comm";
 
 export interface KernelOptions {
   connection: ConnectionInfo;
@@ -91,6 +92,7 @@ export class Kernel {
   private readonly realStdout = process.stdout.write.bind(process.stdout);
   private readonly realStderr = process.stderr.write.bind(process.stderr);
   private info: Record<string, unknown> = {};
+  private comms!: PlotComms;
   private exited!: Promise<void>;
   private resolveExit!: () => void;
 
@@ -112,6 +114,7 @@ export class Kernel {
     await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
     this.captureOutput();
     attachDisplayChannel({ send: (t, c) => this.publishOutput(t, c) });
+    this.comms = new PlotComms((t, c, parent) => this.publish(t, c, parent), this.log);
     setComputeObserver(
       progressObserver(() => {
         const parent = this.outputParent;
@@ -250,14 +253,17 @@ export class Kernel {
           await this.reply(msg, "history_reply", { status: "ok", history: this.history.query(c) });
           break;
         case "comm_info_request":
-          await this.reply(msg, "comm_info_reply", { status: "ok", comms: {} });
+          await this.reply(msg, "comm_info_reply", { status: "ok", comms: this.comms.info(c.target_name) });
           break;
         case "comm_open":
-          // No comm targets: close it at once, as the spec asks for unknown targets.
-          this.publish("comm_close", { comm_id: c.comm_id, data: {} }, msg.header);
+          // live plots (comm.ts); an unknown target is closed at once, as the spec asks
+          if (!this.comms.open(msg)) this.publish("comm_close", { comm_id: c.comm_id, data: {} }, msg.header);
           break;
         case "comm_msg":
+          this.comms.message(msg);
+          break;
         case "comm_close":
+          this.comms.close(msg);
           break;
         case "shutdown_request": {
           const restart = c.restart === true;

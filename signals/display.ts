@@ -33,6 +33,11 @@ import { rasterUnavailable, svgToPng } from "./plot-png";
 
 /** Default byte budget of the values a computed signal's payload embeds (float32, before base64). */
 export const DEFAULT_MAX_BYTES = 2_000_000;
+/**
+ * The budget when a kernel serves the view live (the renderer asks it for the exact signal at each
+ * pixel): what is embedded is only for when no kernel is connected (a saved notebook reopened).
+ */
+export const LIVE_MAX_BYTES = 150_000;
 /** Largest image (pixels per side) drawn in the PNG; larger ones are binned first. */
 const PNG_MAX_SIDE = 1024;
 /** Zoom of the PNG over its CSS size (2: sharp on hi-dpi screens). */
@@ -41,13 +46,13 @@ export const PNG_ZOOM = 2;
 // ------------------------------------------------------------------------------------------------
 // Axes and descriptions
 
-function metaString(s: BaseSignal, path: string): string {
+export function metaString(s: BaseSignal, path: string): string {
   const v = s.metadata.getItem(path);
   return typeof v === "string" ? v : "";
 }
 
 /** A signal's axis payload: its size is always known. */
-type SigAxis = AxisPayload & { size: number };
+export type SigAxis = AxisPayload & { size: number };
 
 function axisPayload(a: DataAxis, am: AxesManager): SigAxis {
   return {
@@ -62,7 +67,7 @@ function axisPayload(a: DataAxis, am: AxesManager): SigAxis {
   };
 }
 
-function axesOf(s: BaseSignal): SigAxis[] {
+export function axesOf(s: BaseSignal): SigAxis[] {
   const am = s.axesManager;
   return am.naturalOrder().map((a) => axisPayload(a, am));
 }
@@ -92,7 +97,7 @@ export function lazyDescription(s: BaseSignal): LazyDescription {
 // Values: a strided view in HyperSpy's layout, binning, encoding
 
 /** A strided view of numbers (scijs layout), axes in HyperSpy's canonical array order. */
-interface View {
+export interface View {
   data: ArrayLike<number>;
   shape: number[];
   stride: number[];
@@ -100,27 +105,27 @@ interface View {
 }
 
 /** The data as a view with axes [navigation reversed..., signal reversed...] (HyperSpy's aligned layout). */
-function canonicalView(d: NDArray, am: AxesManager): View {
+export function canonicalView(d: NDArray, am: AxesManager): View {
   const perm = [...am.navigationIndicesInArray.slice().reverse(), ...am.signalIndicesInArray.slice().reverse()];
   const data = d.data as ArrayLike<number>;
   return { data, shape: perm.map((a) => d.shape[a]), stride: perm.map((a) => d.stride[a]), offset: d.offset };
 }
 
 /** The leading axes of `v` fixed at `index`. */
-function subView(v: View, index: readonly number[]): View {
+export function subView(v: View, index: readonly number[]): View {
   let offset = v.offset;
   index.forEach((i, k) => (offset += i * v.stride[k]));
   return { data: v.data, shape: v.shape.slice(index.length), stride: v.stride.slice(index.length), offset };
 }
 
-const prod = (xs: readonly number[]) => xs.reduce((p, n) => p * n, 1);
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+export const prod = (xs: readonly number[]) => xs.reduce((p, n) => p * n, 1);
+export const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /**
  * `v` reduced over bins of `factors` per axis: "mean" (NaN-aware: NaN only when a whole bin is
  * NaN) or "sum" (plain: NaN propagates, as numpy's sum). Bools count 0/1.
  */
-function bin(v: View, factors: readonly number[], mode: "mean" | "sum"): { values: Float64Array; shape: number[] } {
+export function bin(v: View, factors: readonly number[], mode: "mean" | "sum"): { values: Float64Array; shape: number[] } {
   const nd = v.shape.length;
   const outShape = v.shape.map((n, k) => ceilDiv(n, factors[k]));
   const n = prod(outShape);
@@ -170,12 +175,12 @@ function bin(v: View, factors: readonly number[], mode: "mean" | "sum"): { value
 }
 
 /** Contiguous float values of a view (no binning). */
-function values(v: View): Float64Array {
+export function values(v: View): Float64Array {
   return bin(v, v.shape.map(() => 1), "sum").values;
 }
 
 /** The smallest uniform factor f (per axis of `shape`) such that the binned size fits `maxValues`. */
-function uniformFactor(shape: readonly number[], maxValues: number): number {
+export function uniformFactor(shape: readonly number[], maxValues: number): number {
   const top = Math.max(1, ...shape);
   let f = 1;
   while (f < top && prod(shape.map((n) => ceilDiv(n, f))) > maxValues) f++;
@@ -184,7 +189,7 @@ function uniformFactor(shape: readonly number[], maxValues: number): number {
 
 const littleEndian = os.endianness() === "LE";
 
-function arrayPayload(vals: ArrayLike<number>, shape: number[]): ArrayPayload {
+export function arrayPayload(vals: ArrayLike<number>, shape: number[]): ArrayPayload {
   const f = Float32Array.from(vals as ArrayLike<number>);
   let lo = Infinity;
   let hi = -Infinity;
@@ -199,7 +204,7 @@ function arrayPayload(vals: ArrayLike<number>, shape: number[]): ArrayPayload {
 }
 
 /** An axis binned by f: bins of f values, each at the centre of the values it holds. */
-function binnedAxis(a: SigAxis, f: number): SigAxis {
+export function binnedAxis(a: SigAxis, f: number): SigAxis {
   if (f === 1) return { ...a };
   return { ...a, size: ceilDiv(a.size, f), scale: a.scale * f, offset: a.offset + (a.scale * (f - 1)) / 2 };
 }
@@ -207,7 +212,7 @@ function binnedAxis(a: SigAxis, f: number): SigAxis {
 // ------------------------------------------------------------------------------------------------
 // The computed signal's payload
 
-interface Computed {
+export interface Computed {
   payload: SignalPayload;
   /** The payload's axes (natural order). */
   axes: SigAxis[];
@@ -216,7 +221,7 @@ interface Computed {
   current: { values: Float64Array; shape: number[] } | null;
 }
 
-function signalPayload(s: BaseSignal, maxBytes: number): Computed {
+export function signalPayload(s: BaseSignal, maxBytes: number): Computed {
   const am = s.axesManager;
   const axes = axesOf(s);
   const navDim = am.navigationDimension;
@@ -314,7 +319,7 @@ function signalPayload(s: BaseSignal, maxBytes: number): Computed {
   return { payload, axes, navigator, current };
 }
 
-function strides(shape: readonly number[]): number[] {
+export function strides(shape: readonly number[]): number[] {
   const st = new Array<number>(shape.length).fill(1);
   for (let k = shape.length - 2; k >= 0; k--) st[k] = st[k + 1] * shape[k + 1];
   return st;
@@ -339,7 +344,7 @@ const natural = (a: AxisPayload) => a.name ?? a.label;
 const am = (s: BaseSignal) => s.axesManager;
 
 /** A panel of data over `axes` (natural order, 1 or more; beyond 2 the leading canonical axes are already fixed). */
-function panelOf(vals: Float64Array, axes: SigAxis[], title: string, yLabel: string, colorbarLabel: string, marker?: number[]): Panel | null {
+export function panelOf(vals: Float64Array, axes: SigAxis[], title: string, yLabel: string, colorbarLabel: string, marker?: number[]): Panel | null {
   if (axes.length === 0 || vals.length === 0) return null;
   if (axes.length === 1) {
     const p: LinePanel = { kind: "line", title, x: plotAxis(axes[0]), y: vals, yLabel };
@@ -358,10 +363,10 @@ function panelOf(vals: Float64Array, axes: SigAxis[], title: string, yLabel: str
 }
 
 /** The figure's panels: navigator and signal side by side, or the signal (or navigation data) alone. */
-function panelsOf(s: BaseSignal, c: Computed): Panel[] {
+export function panelsOf(s: BaseSignal, c: Computed): Panel[] {
   const p = c.payload;
   // nothing to draw: ragged (JS values) or empty data
-  if (p.data === null || p.data.shape.some((n) => n === 0)) return [];
+  if (p.data === null ? !c.current && !c.navigator : p.data.shape.some((n) => n === 0)) return [];
   const navDim = p.navigationShape.length;
   const navAxes = c.axes.slice(0, navDim);
   const sigAxes = c.axes.slice(navDim);
@@ -381,7 +386,10 @@ function panelsOf(s: BaseSignal, c: Computed): Panel[] {
   if (navDim > 0 && c.navigator) {
     const sums = sigAxes.map(natural).join(", ");
     const fixed = p.navigator ? p.navigator.fixed.map((f) => `${natural(c.axes[f.axis])}=${f.index}`) : [];
-    const pan = panelOf(c.navigator.values, navAxes.slice(0, 2), `Navigator: sum over ${sums}${fixed.length ? ` (${fixed.join(", ")})` : ""}`, "sum", "sum", p.current ? p.current.indices : undefined);
+    const pan =
+      p.navigator?.method === "data"
+        ? panelOf(c.navigator.values, [sigAxes[0], navAxes[0]], "Navigator: the data", quantity, quantity)
+        : panelOf(c.navigator.values, navAxes.slice(0, 2), `Navigator: sum over ${sums}${fixed.length ? ` (${fixed.join(", ")})` : ""}`, "sum", "sum", p.current ? p.current.indices : undefined);
     if (pan) panels.push(pan);
   }
   if (c.current) {
@@ -408,7 +416,7 @@ function valuesOverNavigation(s: BaseSignal): Float64Array | null {
   return bin(v, [...v.shape.slice(0, keep).map(() => 1), ...v.shape.slice(keep).map((n) => Math.max(1, n))], "sum").values;
 }
 
-function figureTitle(s: BaseSignal): string {
+export function figureTitle(s: BaseSignal): string {
   return s.title ? `${s.title} ${s.axesManager.dimensionString()}` : `${s.constructor.name} ${s.axesManager.dimensionString()}`;
 }
 
@@ -428,21 +436,42 @@ export interface DisplayBundle {
   metadata: MimeMetadata;
 }
 
+/**
+ * Set by signals/liveplot.ts: gives a displayed computed signal with navigation axes a live view
+ * (the kernel serves it over a comm) when a kernel has enabled live plots; null otherwise.
+ */
+let liveDisplay: ((s: BaseSignal, payload: SignalPayload) => SignalPayload["live"]) | null = null;
+
+/** @internal signals/liveplot.ts installs the live-view hook of displayed signals. */
+export function setLiveDisplay(fn: typeof liveDisplay): void {
+  liveDisplay = fn;
+}
+
 /** The bundle and metadata of a signal (lazy: graph summary; computed: payload + PNG + text). */
 export function displayBundle(s: BaseSignal, opts: DisplayOptions = {}): DisplayBundle {
   if (s.data instanceof LazyArray) return { data: lazyBundle(s.data, lazyDescription(s)), metadata: {} };
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const live = liveDisplay !== null && s.axesManager.navigationDimension > 0 && !s.ragged;
+  const maxBytes = opts.maxBytes ?? (live ? LIVE_MAX_BYTES : DEFAULT_MAX_BYTES);
   if (!(maxBytes >= 0)) throw new RangeError(`display: maxBytes must be a number of bytes >= 0, got ${String(opts.maxBytes)}`);
   const c = signalPayload(s, maxBytes);
+  if (live && liveDisplay) {
+    const l = liveDisplay(s, c.payload);
+    if (l) c.payload.live = l;
+  }
+  return bundleOf(s, c, opts.png ?? true);
+}
+
+/** The bundle of a computed payload: the payload, the PNG of its panels (when `png`) and the repr. */
+export function bundleOf(s: BaseSignal, c: Computed, png: boolean): DisplayBundle {
   const data: MimeBundle = { [SIGNAL_MIME]: c.payload };
   const metadata: MimeMetadata = {};
-  if (opts.png ?? true) {
+  if (png) {
     const panels = panelsOf(s, c);
     if (panels.length) {
       const fig = plotSvg(panels, figureTitle(s));
-      const png = svgToPng(fig.svg, PNG_ZOOM);
-      if (png) {
-        data["image/png"] = png.png.toString("base64");
+      const img = svgToPng(fig.svg, PNG_ZOOM);
+      if (img) {
+        data["image/png"] = img.png.toString("base64");
         metadata["image/png"] = { width: fig.width, height: fig.height };
       } else c.payload.note = rasterUnavailable();
     }

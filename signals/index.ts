@@ -3,6 +3,9 @@
  * metadata, reprs, asLazy / compute, rechunk, getChunkSize, transpose / T and deepcopy are here.
  */
 import "./display";
+import "./liveplot";
+export { SignalPlot, enableLivePlots } from "./liveplot";
+export type { PlotOptions, ComputeNavigatorOptions, SignalAtResult } from "./liveplot";
 export { BaseSignal, Signal1D, Signal2D, LazySignal, LazySignal1D, LazySignal2D } from "./signal";
 export type { SignalData, SignalOptions, RechunkSignalOptions, TransposeOptions, AxesSelection } from "./signal";
 export { DataAxis, AxesManager } from "./axes";

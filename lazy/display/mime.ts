@@ -245,9 +245,20 @@ export interface SignalPayload {
    */
   navigator: {
     data: ArrayPayload;
-    /** Axes of `data` (natural order; the first two navigation axes at most). */
+    /**
+     * Axes of `data` (natural order; the first two navigation axes at most). For method "data"
+     * (one navigation and one signal axis, HyperSpy's navigator="data"): [the signal axis, the
+     * navigation axis], the image being the data itself.
+     */
     axes: AxisPayload[];
-    method: "sum";
+    /**
+     * "sum": the sum over the signal axes (a lazy signal: over the signal chunk that holds the
+     * centre of the signal space, as HyperSpy's compute_navigator; `sumFrom` says which).
+     * "data": the data itself as an image (navigation rows, signal columns).
+     */
+    method: "sum" | "data";
+    /** Lazy signals: the signal range summed, natural order ([[start, stop], ...]). */
+    sumFrom?: number[][];
     factors: number[];
     /** Navigation axes beyond the second, as {axis index in `axes`, index} at which they are taken. */
     fixed: { axis: number; index: number }[];
@@ -268,4 +279,52 @@ export interface SignalPayload {
   budget: { maxBytes: number; bytes: number };
   /** Why something is missing (a ragged signal...), or "". */
   note: string;
+  /**
+   * Set when the kernel serves this view live over a Jupyter comm (PLOT_COMM_TARGET): the
+   * renderer asks it for the signal at the pixel the user selects, which the kernel computes then
+   * (one chunk read for a lazy signal). Absent or null: only what is embedded here is shown.
+   */
+  live?: LivePayload | null;
 }
+
+/** The comm target of live views (`kernel.createComm(PLOT_COMM_TARGET)`, opened with `{plotId}`). */
+export const PLOT_COMM_TARGET = "hyperspy-ts.plot";
+
+/** What a live view needs to reach the kernel. */
+export interface LivePayload {
+  target: string;
+  /** The plot's id in the kernel (valid for this kernel process only). */
+  plotId: string;
+  /** The data is lazy: a request may read a chunk from storage. */
+  lazy: boolean;
+  /** "navigator": an image or line to click; "slider": sliders only (HyperSpy's navigator="slider"). */
+  navigation: "navigator" | "slider";
+  /** Lazy signals: the navigation chunk shape (natural order), one read per chunk. */
+  navigationChunks: number[] | null;
+}
+
+/** Front-end -> kernel over the plot comm. `seq` increases per comm; the kernel answers the newest. */
+export type PlotRequest =
+  /** The signal at `indices` (natural order), or the mean over the box of `span` pixels from them. */
+  | { type: "signal"; seq: number; indices: number[]; span?: number[] }
+  /** The navigator with the navigation axes beyond the second at `indices[2:]` (eager signals). */
+  | { type: "navigator"; seq: number; indices: number[] };
+
+/** Kernel -> front-end over the plot comm. */
+export type PlotReply =
+  | {
+      type: "signal";
+      seq: number;
+      indices: number[];
+      span: number[];
+      data: ArrayPayload;
+      /** Signal axes of `data`, natural order (binned beyond PLOT_SIGNAL_MAX_VALUES values). */
+      axes: AxisPayload[];
+      factors: number[];
+      /** Kernel time to compute it (ms), and whether its chunk was already in the kernel's cache. */
+      ms: number;
+      cached: boolean;
+    }
+  | { type: "navigator"; seq: number; indices: number[]; navigator: NonNullable<SignalPayload["navigator"]> }
+  /** `seq` null: about the comm itself (an unknown plot: run its cell again). */
+  | { type: "error"; seq: number | null; message: string };
