@@ -31,6 +31,50 @@ const standard = new RenderMimeRegistry({ initialFactories: standardRendererFact
 const full = new RenderMimeRegistry({ initialFactories: standardRendererFactories });
 const renderers = new Map<string, widgets.Widget>();
 
+// A stand-in kernel for live plots: comms whose messages go to the test (window.hstsComm, a
+// playwright binding to kernel/comm.ts in Node) and come back through commDeliver.
+interface FakeComm {
+  commId: string;
+  onMsg: (msg: { content: { data: unknown } }) => void;
+  onClose: (msg: { content: { data: unknown } }) => void;
+  open(data?: unknown): void;
+  send(data: unknown): void;
+  close(): void;
+}
+type Locator = ((node: HTMLElement) => unknown) | null;
+let extModule: { setKernelLocator?: (fn: Locator) => void } | null = null;
+const comms = new Map<string, FakeComm>();
+let commCount = 0;
+const toTest = (m: unknown) => (window as unknown as { hstsComm(json: string): Promise<void> }).hstsComm(JSON.stringify(m));
+const fakeKernel = {
+  createComm(target: string): FakeComm {
+    const id = `comm-${++commCount}`;
+    const c: FakeComm = {
+      commId: id,
+      onMsg: () => undefined,
+      onClose: () => undefined,
+      open: (data) => void toTest({ op: "open", id, target, data }),
+      send: (data) => void toTest({ op: "msg", id, data }),
+      close: () => void toTest({ op: "close", id }),
+    };
+    comms.set(id, c);
+    return c;
+  },
+};
+
+/** Connects (or not) the live views to the stand-in kernel. */
+function useKernel(connected: boolean): void {
+  if (!extModule?.setKernelLocator) throw new Error("the extension does not export setKernelLocator");
+  extModule.setKernelLocator(connected ? () => fakeKernel : () => null);
+}
+
+function commDeliver(id: string, type: "comm_msg" | "comm_close", data: unknown): void {
+  const c = comms.get(id);
+  if (!c) return;
+  if (type === "comm_msg") c.onMsg({ content: { data } });
+  else c.onClose({ content: { data } });
+}
+
 function loadScript(src: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = document.createElement("script");
@@ -55,7 +99,8 @@ async function loadExtension(base: string, versions: { [pkg: string]: string }):
   await container.init(scope);
   if (build.style) ((await container.get(build.style)) as () => unknown)();
   if (!build.mimeExtension) throw new Error("the extension has no mimeExtension");
-  const mod = (await container.get(build.mimeExtension))() as { default?: IRenderMime.IExtension | IRenderMime.IExtension[] };
+  const mod = (await container.get(build.mimeExtension))() as { default?: IRenderMime.IExtension | IRenderMime.IExtension[]; setKernelLocator?: (fn: Locator) => void };
+  extModule = mod;
   const exts = mod.default === undefined ? [] : Array.isArray(mod.default) ? mod.default : [mod.default];
   for (const ext of exts) full.addFactory(ext.rendererFactory, ext.rank);
   return { ids: exts.map((e) => e.id), order: full.mimeTypes.slice() };
@@ -98,7 +143,8 @@ function inspect(id: string): { [k: string]: unknown } {
     const div = q(sel) as (HTMLElement & { data?: { type?: string; x?: ArrayLike<number>; y?: ArrayLike<number | null>; z?: unknown[][] }[] }) | null;
     const t = div?.data?.[0];
     if (!t) return null;
-    return { type: t.type, x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null, zShape: t.z ? [t.z.length, (t.z[0] as unknown[]).length] : null };
+    const zFlat = t.z && t.z.length * (t.z[0] as unknown[]).length <= 4096 ? (t.z as unknown[][]).flat() : null;
+    return { type: t.type, x: t.x ? Array.from(t.x) : null, y: t.y ? Array.from(t.y) : null, zShape: t.z ? [t.z.length, (t.z[0] as unknown[]).length] : null, zFlat };
   };
   const status = q(".hsts-status") as HTMLElement | null;
   const sigSvg = q(".hsts-signal-plot .main-svg");
@@ -115,6 +161,9 @@ function inspect(id: string): { [k: string]: unknown } {
     signal: plotData(".hsts-signal-plot"),
     status: status?.textContent ?? null,
     indices: status?.dataset.indices ?? null,
+    source: status?.dataset.source ?? null,
+    live: (q(".hsts-signal") as HTMLElement | null)?.dataset.live ?? null,
+    drawn: (q(".hsts-signal") as HTMLElement | null)?.dataset.drawn ?? null,
     sigDivWidth: (q(".hsts-signal-plot") as HTMLElement | null)?.offsetWidth ?? null,
     sigSvgWidth: sigSvg ? Number(sigSvg.getAttribute("width")) : null,
     sliders: Array.from(box.querySelectorAll(".hsts-sliders input")).map((i) => (i as HTMLInputElement).value),
@@ -165,4 +214,4 @@ function pngCheck(id: string): { naturalWidth: number; naturalHeight: number; cs
   return { naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, cssWidth: r.width, cssHeight: r.height, inked: inked / (d.length / 4), colours: colours.size };
 }
 
-(window as unknown as { harness: unknown }).harness = { loadExtension, render, dispose, inspect, navPoint, pngCheck, ready: true };
+(window as unknown as { harness: unknown }).harness = { loadExtension, render, dispose, inspect, navPoint, pngCheck, useKernel, commDeliver, ready: true };

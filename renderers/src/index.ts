@@ -18,6 +18,9 @@ import { h } from "./dom";
 import { checkLazy, lazyView } from "./lazy";
 import { checkSignal, pngSource, SignalView } from "./signal";
 
+export { setKernelLocator } from "./live";
+export type { KernelLike, CommLike } from "./live";
+
 /** The rank given to JupyterLab's registry (lower wins; the standard factories start at 50). */
 export const RANK = 20;
 

@@ -7,9 +7,11 @@ declare module "plotly.js-cartesian-dist-min" {
   }
   export interface PlotlyClickEvent {
     points: PlotlyClickPoint[];
+    /** The mouse event (hover: whether a button is held). */
+    event?: MouseEvent;
   }
   export interface PlotlyDiv extends HTMLDivElement {
-    on(event: "plotly_click", handler: (ev: PlotlyClickEvent) => void): void;
+    on(event: "plotly_click" | "plotly_hover", handler: (ev: PlotlyClickEvent) => void): void;
     removeAllListeners?(event: string): void;
     data?: { [key: string]: unknown }[];
     layout?: { [key: string]: unknown };

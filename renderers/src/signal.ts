@@ -6,12 +6,15 @@
  *
  * What is available client-side is what the payload embeds (signals/display.ts): every value when
  * it fits the byte budget, otherwise the values binned (mean) with the exact signal only at the
- * pixel the kernel displayed (`current`). The status line says which one is shown.
+ * pixel the kernel displayed (`current`). When the payload is `live` and a kernel is connected
+ * (live.ts), the view asks the kernel for the exact signal at each pixel selected, and shows the
+ * embedded values (if any) until it arrives. The status line says which one is shown.
  *
  * plotly is imported on first render (a separate chunk: JupyterLab's startup never loads it); the
  * bundle's PNG is shown until it has loaded, and stays if it cannot load.
  */
-import type { AxisPayload, SignalPayload } from "../../lazy/display/mime";
+import type { AxisPayload, PlotReply, SignalPayload } from "../../lazy/display/mime";
+import { LiveLink } from "./live";
 import type { PlotlyDiv, PlotlyStatic } from "plotly.js-cartesian-dist-min";
 import { axisIndex, axisTitle, axisValue, axisValues, Decoded, decodeArray, line, rows } from "./decode";
 import { formatBytes, formatNumber, formatShape, h, isObject } from "./dom";
@@ -64,6 +67,12 @@ function baseLayout(title: string): { [k: string]: unknown } {
     uirevision: "keep",
     font: { size: 11 },
   };
+}
+
+/** The part of a plotly axis (`_fullLayout.xaxis`) that maps pixels to axis values. */
+interface PlotlyAxis {
+  p2l(px: number): number;
+  _offset: number;
 }
 
 /** What one plot shows: a line over an axis or an image over two. */
@@ -128,11 +137,15 @@ export class SignalView {
   readonly node: HTMLElement;
   /** Navigation indices shown (natural order, full resolution). */
   indices: number[];
-  private readonly p: SignalPayload;
+  private p: SignalPayload;
   private readonly navDim: number;
   private readonly data: Decoded | null;
   private readonly current: Decoded | null;
-  private readonly navigator: Decoded | null;
+  private navigator: Decoded | null;
+  /** The exact signal the kernel sent for `liveAt.indices`. */
+  private liveAt: { indices: number[]; data: Decoded; axes: AxisPayload[]; factors: number[]; ms: number; rtt: number; cached: boolean } | null = null;
+  private link: LiveLink | null = null;
+  private liveNote = "";
   private Plotly: PlotlyStatic | null = null;
   private navDiv: HTMLDivElement | null = null;
   private sigDiv: HTMLDivElement;
@@ -176,8 +189,8 @@ export class SignalView {
     this.status = h("div", { class: "hsts-status" });
     this.sigDiv = h("div", { class: "hsts-plot hsts-signal-plot" });
     const panels = h("div", { class: "hsts-panels" });
-    if (this.navDim > 0 && this.navigator && p.navigator) {
-      this.navDiv = h("div", { class: "hsts-plot hsts-navigator" });
+    if (this.navDim > 0) {
+      if (this.navigator && p.navigator) this.navDiv = h("div", { class: "hsts-plot hsts-navigator" });
       const sliders = h("div", { class: "hsts-sliders" });
       p.axes.slice(0, this.navDim).forEach((a, k) => {
         const size = a.size ?? 1;
@@ -191,11 +204,15 @@ export class SignalView {
         sliders.append(h("label", { class: "hsts-slider" }, label, input));
         this.sliders.push({ input, label });
       });
-      panels.append(h("div", { class: "hsts-panel hsts-nav-panel" }, this.navDiv, sliders));
+      panels.append(h("div", { class: `hsts-panel hsts-nav-panel${this.navDiv ? "" : " hsts-sliders-only"}` }, this.navDiv, sliders));
     }
     panels.append(h("div", { class: "hsts-panel hsts-sig-panel" }, this.status, this.sigDiv));
 
     this.node = h("div", { class: "hsts-signal", "data-state": "loading" }, header, notes);
+    if (p.live && typeof p.live.plotId === "string" && typeof p.live.target === "string" && this.navDim > 0) {
+      this.link = new LiveLink(p.live, this.node, (r, rtt) => this.onReply(r, rtt), () => this.updateText());
+      this.node.dataset.live = "idle";
+    }
     if (png) {
       const img = h("img", { class: "hsts-png", src: png.src, alt: "static plot (shown until the interactive plot has loaded)" });
       if (png.width) img.style.width = `${png.width}px`;
@@ -212,12 +229,14 @@ export class SignalView {
     const nav = this.p.navigator!;
     const d = this.navigator!;
     const extra = nav.fixed.length ? ` (${nav.fixed.map((f) => `${this.p.axes[f.axis]?.label ?? f.axis} = ${f.index}`).join(", ")})` : "";
-    const title = `${this.p.signalShape.length ? "Navigator: sum over the signal" : "Values"}${extra}`;
+    const title = nav.method === "data" ? "Navigator: the data" : `${this.p.signalShape.length ? "Navigator: sum over the signal" : "Values"}${extra}`;
     const sh: Shown =
       d.shape.length >= 2
         ? { kind: "image", z: rows(d.values, 0, d.shape[0], d.shape[1]), x: nav.axes[0], y: nav.axes[1], min: d.min, max: d.max }
         : { kind: "line", y: line(d.values, 0, d.shape[0] ?? 1), x: nav.axes[0] };
-    const tl = traceAndLayout(sh, title, "sum");
+    const tl = traceAndLayout(sh, title, nav.method === "data" ? this.p.quantity : "sum");
+    // dragging over the navigator moves the pixel (no zoom box)
+    tl.layout.dragmode = false;
     if (sh.kind === "image") (tl.data[0] as { colorbar?: unknown }).colorbar = { thickness: 10 };
     tl.layout.shapes = this.cursorShapes();
     // a line navigator: a click anywhere above a position selects it (not only on the line)
@@ -230,6 +249,12 @@ export class SignalView {
     const nav = this.p.navigator;
     if (!nav) return [];
     const bin = (k: number) => Math.floor(this.indices[k] / (nav.factors[k] || 1));
+    if (nav.method === "data") {
+      // rows are the navigation axis: a line across the row of the pixel
+      const ay = nav.axes[1];
+      const y = axisValue(ay, Math.floor(this.indices[0] / (nav.factors[1] || 1)));
+      return [{ type: "rect", xref: "paper", yref: "y", x0: 0, x1: 1, y0: y - ay.scale / 2, y1: y + ay.scale / 2, line: { color: COLORS.cursor, width: 2 } }];
+    }
     const ax = nav.axes[0];
     const x = axisValue(ax, bin(0));
     if (nav.axes.length >= 2 && this.navigator && this.navigator.shape.length >= 2) {
@@ -246,11 +271,16 @@ export class SignalView {
     const nd = this.navDim;
     const sigDim = p.signalShape.length;
     const same = p.current && this.current && p.current.indices.length === idx.length && p.current.indices.every((v, k) => v === idx[k]);
+    const live = this.liveAt && this.liveAt.indices.every((v, k) => v === idx[k]) ? this.liveAt : null;
     let src: Decoded;
     let offset = 0;
     let axes: AxisPayload[];
     let binned = "";
-    if (same && p.current && this.current) {
+    if (live) {
+      src = live.data;
+      axes = live.axes;
+      if (live.factors.some((x) => x > 1)) binned = `signal binned ${live.factors.join("×")} (mean)`;
+    } else if (same && p.current && this.current) {
       src = this.current;
       axes = p.current.axes;
       const f = p.current.factors;
@@ -319,24 +349,102 @@ export class SignalView {
       input.value = String(this.indices[k]);
       label.textContent = where([navAxes[k]], [this.indices[k]]);
     });
-    if (!p.data) {
-      this.status.textContent = p.note || "No values in the payload.";
-      return;
-    }
+    if (this.link) this.node.dataset.live = this.link.state;
     const at = this.signalAt(this.indices);
     const parts: string[] = [];
     if (this.navDim > 0) parts.push(`At ${where(navAxes, this.indices)}`);
     if (at && at.shown.kind === "value") parts.push(`value ${formatNumber(at.shown.value)}`);
-    if (at && at.binned) {
+    const live = this.liveAt && this.liveAt.indices.every((v, k) => v === this.indices[k]) ? this.liveAt : null;
+    const asking = this.link !== null && this.link.pending && !live;
+    if (live) {
+      const how = this.link?.live.lazy ? (live.cached ? ", its chunk cached" : ", its chunk read") : "";
+      parts.push(`exact values from the kernel (${Math.round(live.rtt)} ms${how})${at && at.binned ? `, ${at.binned}` : ""}`);
+    } else if (asking) {
+      parts.push(at ? `asking the kernel; shown meanwhile: ${at.binned || "exact values"}` : "asking the kernel for this pixel…");
+    } else if (!at) {
+      if (!p.data && p.current) parts.push(`the payload holds the signal only at ${where(navAxes, p.current.indices)}`);
+      else if (!p.data) parts.push(p.note || "No values in the payload.");
+    } else if (at.binned) {
       parts.push(`shown: ${at.binned}`);
       if (p.current && this.navDim > 0 && p.downsampled && p.downsampled.factors.slice(0, this.navDim).some((x) => x > 1)) {
         parts.push(`the payload holds the exact signal only at ${where(navAxes, p.current.indices)}`);
       }
     } else if (this.navDim > 0) parts.push("exact values");
+    if (this.link && this.link.state === "off" && this.link.reason) parts.push(`not live: ${this.link.reason}`);
+    if (this.liveNote) parts.push(this.liveNote);
     const fixed = p.navigator ? p.navigator.fixed.filter((f) => this.indices[f.axis] !== f.index) : [];
     if (fixed.length) parts.push(`the navigator image is at ${fixed.map((f) => `${p.axes[f.axis].label} = ${f.index}`).join(", ")}`);
     this.status.textContent = parts.join("; ");
     this.status.dataset.indices = this.indices.join(",");
+    this.status.dataset.source = live ? "kernel" : asking ? "asking" : at ? (at.binned ? "binned" : "exact") : "none";
+  }
+
+  /** A reply from the kernel: the exact signal at a pixel, or the navigator at other extra indices. */
+  private onReply(r: PlotReply, rtt: number): void {
+    if (this.disposed) return;
+    if (r.type === "error") {
+      this.liveNote = `the kernel could not answer: ${r.message}`;
+      this.updateText();
+      return;
+    }
+    this.liveNote = "";
+    if (r.type === "signal") {
+      let data: Decoded;
+      try {
+        data = decodeArray(r.data, "signal");
+      } catch (e) {
+        this.liveNote = `bad reply from the kernel: ${e instanceof Error ? e.message : String(e)}`;
+        this.updateText();
+        return;
+      }
+      this.liveAt = { indices: r.indices.slice(), data, axes: r.axes, factors: r.factors, ms: r.ms, rtt, cached: r.cached };
+      this.updateText();
+      if (r.indices.every((v, k) => v === this.indices[k])) void this.redrawSignal();
+      return;
+    }
+    if (r.type === "navigator" && this.p.navigator) {
+      try {
+        this.navigator = decodeArray(r.navigator.data, "navigator");
+      } catch {
+        return;
+      }
+      this.p = { ...this.p, navigator: r.navigator };
+      this.updateText();
+      void this.redrawNavigator();
+    }
+  }
+
+  private async redrawSignal(): Promise<void> {
+    const Plotly = this.Plotly;
+    if (!Plotly || this.disposed) return;
+    const sp = this.signalPlot();
+    if (sp) {
+      this.sigDiv.classList.remove("hsts-hidden");
+      await Plotly.react(this.sigDiv, sp.data, sp.layout, CONFIG);
+    }
+    this.node.dataset.drawn = this.indices.join(",");
+  }
+
+  private async redrawNavigator(): Promise<void> {
+    const Plotly = this.Plotly;
+    if (!Plotly || this.disposed || !this.navDiv) return;
+    const nv = this.navigatorPlot();
+    await Plotly.react(this.navDiv, nv.data, nv.layout, { ...CONFIG, displayModeBar: false });
+  }
+
+  /** The navigation indices under a navigator point (plotly's x, y in axis units). */
+  private indicesAt(px: unknown, py: unknown): number[] | null {
+    const next = this.indices.slice();
+    const x = Number(px);
+    const y = Number(py);
+    if (this.p.navigator?.method === "data") {
+      if (!Number.isFinite(y)) return null;
+      next[0] = axisIndex(this.p.axes[0], y, this.p.axes[0].size ?? 1);
+      return next;
+    }
+    if (Number.isFinite(x)) next[0] = axisIndex(this.p.axes[0], x, this.p.axes[0].size ?? 1);
+    if (this.navDim >= 2 && this.navigator && this.navigator.shape.length >= 2 && Number.isFinite(y)) next[1] = axisIndex(this.p.axes[1], y, this.p.axes[1].size ?? 1);
+    return next;
   }
 
   /** Draws the plots (imports plotly on the first call). */
@@ -360,16 +468,38 @@ export class SignalView {
       const nv = this.navigatorPlot();
       // no mode bar on the narrow navigator: it would cover the title; clicks are what it is for
       const div = (await Plotly.newPlot(this.navDiv, nv.data, nv.layout, { ...CONFIG, displayModeBar: false })) as PlotlyDiv;
+      // a drag ends with a plotly click at where it started: ignored
+      let dragged = false;
       div.on("plotly_click", (ev) => {
+        if (dragged) return;
         const pt = ev.points && ev.points[0];
-        if (!pt) return;
-        const next = this.indices.slice();
-        const x = Number(pt.x);
-        if (Number.isFinite(x)) next[0] = axisIndex(this.p.axes[0], x, this.p.axes[0].size ?? 1);
-        const y = Number(pt.y);
-        if (this.navDim >= 2 && this.navigator && this.navigator.shape.length >= 2 && Number.isFinite(y)) next[1] = axisIndex(this.p.axes[1], y, this.p.axes[1].size ?? 1);
-        void this.select(next);
+        const next = pt ? this.indicesAt(pt.x, pt.y) : null;
+        if (next) void this.select(next);
       });
+      // dragging with the button held moves the pixel as the mouse goes (plotly sends no hover
+      // events while a button is down: the pointer position is mapped with plotly's axes)
+      const follow = (e: MouseEvent) => {
+        if ((e.buttons & 1) === 0) return;
+        const fl = (div as unknown as { _fullLayout?: { xaxis?: PlotlyAxis; yaxis?: PlotlyAxis } })._fullLayout;
+        if (!fl || !fl.xaxis || !fl.yaxis || typeof fl.xaxis.p2l !== "function" || typeof fl.yaxis.p2l !== "function") return;
+        const r = div.getBoundingClientRect();
+        const next = this.indicesAt(fl.xaxis.p2l(e.clientX - r.left - fl.xaxis._offset), fl.yaxis.p2l(e.clientY - r.top - fl.yaxis._offset));
+        if (next && next.some((v, k) => v !== this.indices[k])) {
+          dragged = true;
+          void this.select(next);
+        }
+      };
+      // plotly covers the page while a button is down: follow the pointer on the window until it is released
+      div.addEventListener("pointerdown", () => {
+        dragged = false;
+        const stop = () => {
+          setTimeout(() => (dragged = false), 0);
+          window.removeEventListener("pointermove", follow, true);
+          window.removeEventListener("pointerup", stop, true);
+        };
+        window.addEventListener("pointermove", follow, true);
+        window.addEventListener("pointerup", stop, true);
+      }, true);
     }
     const sp = this.signalPlot();
     if (sp) await Plotly.newPlot(this.sigDiv, sp.data, sp.layout, CONFIG);
@@ -381,13 +511,23 @@ export class SignalView {
   async select(indices: number[]): Promise<void> {
     const clamped = indices.map((v, k) => Math.min(Math.max(0, Math.round(v)), (this.p.axes[k].size ?? 1) - 1));
     if (clamped.every((v, k) => v === this.indices[k])) return;
+    const extraChanged = this.navDim > 2 && clamped.slice(2).some((v, k) => v !== this.indices[k + 2]);
     this.indices = clamped;
+    // live: ask the kernel for the exact signal (and the navigator when the extra axes moved)
+    if (this.link) {
+      const have = this.liveAt && this.liveAt.indices.every((v, k) => v === clamped[k]);
+      if (!have) this.link.request({ type: "signal", indices: clamped });
+      if (extraChanged && this.p.navigator && this.p.navigator.method === "sum" && this.p.navigator.fixed.length) this.link.request({ type: "navigator", indices: clamped });
+    }
     this.updateText();
     const Plotly = this.Plotly;
     if (!Plotly || this.disposed) return;
     if (this.navDiv) await Plotly.relayout(this.navDiv, { shapes: this.cursorShapes() });
     const sp = this.signalPlot();
-    if (sp) await Plotly.react(this.sigDiv, sp.data, sp.layout, CONFIG);
+    if (sp) {
+      await Plotly.react(this.sigDiv, sp.data, sp.layout, CONFIG);
+      this.node.dataset.drawn = this.indices.join(",");
+    }
   }
 
   /** Fits the plots to their containers (after attach, or when the output area changes width). */
@@ -401,6 +541,7 @@ export class SignalView {
 
   dispose(): void {
     this.disposed = true;
+    this.link?.dispose();
     if (this.Plotly) for (const div of [this.navDiv, this.sigDiv]) if (div) this.Plotly.purge(div);
   }
 }

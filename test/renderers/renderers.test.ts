@@ -11,7 +11,7 @@
  * MIME type chosen, the DOM (plots, axis titles in units, layer table, chunk diagrams, warnings),
  * a real mouse click on the navigator and a slider key press changing the signal shown, plot width
  * after render-before-attach, and the fallbacks with only the standard factories (the PNG decoded
- * at its size and not blank, the lazy HTML table). Screenshots: os.tmpdir()/hsts-renderers/.
+ * at its size and not blank, the lazy HTML table).  Screenshots: build/screenshots/renderers/.
  */
 import { test, before, after } from "node:test";
 import * as assert from "node:assert/strict";
@@ -21,6 +21,9 @@ import * as path from "node:path";
 import * as hs from "../../index";
 import { ROOT } from "../helpers";
 import { JUPYTER_DISPLAY, JUPYTER_DISPLAY_METADATA, LAZY_MIME, MimeBundle, MimeMetadata, SIGNAL_MIME } from "../../lazy/display/mime";
+import { PlotComms } from "../../kernel/comm";
+import { enableLivePlots } from "../../signals/liveplot";
+import type { Header, Message } from "../../kernel/wire";
 
 // The parts of playwright-core used here. Its own .d.ts needs the DOM lib, which the root
 // tsconfig (Node only) does not load, so it is required untyped and described by these.
@@ -39,7 +42,8 @@ interface Page {
   waitForFunction(expression: string, arg?: unknown, o?: { timeout: number }): Promise<unknown>;
   waitForSelector(selector: string, o?: { timeout: number }): Promise<unknown>;
   locator(selector: string): Locator;
-  mouse: { click(x: number, y: number): Promise<void> };
+  mouse: { click(x: number, y: number): Promise<void>; move(x: number, y: number, o?: { steps: number }): Promise<void>; down(): Promise<void>; up(): Promise<void> };
+  exposeFunction(name: string, f: (arg: string) => unknown): Promise<void>;
   keyboard: { press(key: string): Promise<void> };
   screenshot(o: { path: string; fullPage?: boolean }): Promise<unknown>;
   on(event: "console", f: (m: { type(): string; text(): string }) => void): void;
@@ -63,7 +67,7 @@ interface Playwright {
 const { Signal1D, Signal2D, LazySignal1D } = hs.signals;
 const CHROMIUM = process.env.HSTS_CHROMIUM ?? "/usr/bin/chromium";
 const EXT = path.join(ROOT, "renderers", "labextension");
-const OUT = path.join(os.tmpdir(), "hsts-renderers");
+const OUT = path.join(ROOT, "build", "screenshots", "renderers");
 const ORIGIN = "http://hsts.test";
 const EXT_NAME = "hyperspy-ts-renderers";
 
@@ -163,6 +167,10 @@ let context: BrowserContext | null = null;
 let page: Page;
 let bundles: { [id: string]: Bundle };
 let profile = "";
+let commMsgs = 0;
+/** kernel/comm.ts, serving the page's comms (created after the non-live bundles are made). */
+let comms: PlotComms;
+const commLog: { type: string; data: unknown }[] = [];
 const consoleErrors: string[] = [];
 
 type Inspect = {
@@ -175,7 +183,10 @@ type Inspect = {
   sigYTitle: string[];
   sigTitle: string[];
   navigator: { type: string; zShape: number[] | null; y: (number | null)[] | null } | null;
-  signal: { type: string; x: number[] | null; y: (number | null)[] | null; zShape: number[] | null } | null;
+  signal: { type: string; x: number[] | null; y: (number | null)[] | null; zShape: number[] | null; zFlat: (number | null)[] | null } | null;
+  source: string | null;
+  live: string | null;
+  drawn: string | null;
   status: string | null;
   indices: string | null;
   sigDivWidth: number | null;
@@ -263,6 +274,10 @@ before(async () => {
   const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/harness/host.css"><style>body{margin:12px;font-family:sans-serif;background:#fff} .case{margin:0 0 18px 0;padding:8px;border:1px solid #ddd;width:1000px} h3{font:600 13px sans-serif;margin:0 0 6px 0;color:#555}</style></head><body><div id="cases"></div><script src="/harness/host.js"></script></body></html>`;
 
   bundles = cases();
+  comms = new PlotComms((type, content) => {
+    commLog.push({ type, data: content.data });
+    void page.evaluate(`harness.commDeliver(${JSON.stringify(content.comm_id)}, ${JSON.stringify(type)}, ${JSON.stringify(content.data)})`);
+  }, () => undefined);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), "hsts-chromium-"));
   const { chromium } = require("playwright-core") as Playwright;
   context = await chromium.launchPersistentContext(profile, {
@@ -273,6 +288,16 @@ before(async () => {
     deviceScaleFactor: 1,
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // the stand-in kernel's comms: messages from the page go to kernel/comm.ts here, its replies back
+  await page.exposeFunction("hstsComm", (json: string) => {
+    const m = JSON.parse(json) as { op: "open" | "msg" | "close"; id: string; target?: string; data?: unknown };
+    const header = { msg_id: `m${++commMsgs}`, msg_type: `comm_${m.op}` } as unknown as Header;
+    const msg = { header, content: { comm_id: m.id, target_name: m.target, data: m.data } } as unknown as Message;
+    if (m.op === "open") {
+      if (!comms.open(msg)) void page.evaluate(`harness.commDeliver(${JSON.stringify(m.id)}, "comm_close", {})`);
+    } else if (m.op === "msg") comms.message(msg);
+    else comms.close(msg);
+  });
   page.on("console", (m) => {
     if (m.type() === "error" && !/Clipboard API/.test(m.text())) consoleErrors.push(m.text());
   });
@@ -298,6 +323,7 @@ before(async () => {
 });
 
 after(async () => {
+  enableLivePlots(false);
   if (page) await page.screenshot({ path: path.join(OUT, "all.png"), fullPage: true }).catch(() => undefined);
   await context?.close();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
@@ -486,6 +512,123 @@ test("only the standard factories: computed signals show the PNG (its size, not 
     if (trusted) assert.ok(st.svgs >= 2, "trusted HTML keeps its SVG chunk diagrams");
     await shot(cid);
   }
+});
+
+// ------------------------------------------------------------------------------------------------
+// live views: the renderer asks kernel/comm.ts (through the stand-in kernel's comm) for each pixel
+
+const live: { [id: string]: Bundle } = {};
+const LZ = { nx: 16, ny: 12, sx: 24, sy: 20 };
+const lazyImage = (x: number, y: number) => {
+  const out: number[] = [];
+  for (let r = 0; r < LZ.sy; r++) for (let c = 0; c < LZ.sx; c++) out.push(Math.fround(Math.cos((c - x) / 3) * Math.sin((r + y) / 4) + x * 0.1 + y));
+  return out;
+};
+
+async function status(id: string, re: RegExp): Promise<Inspect> {
+  try {
+    await page.waitForFunction(`(() => { const s = document.querySelector("#${id} .hsts-status"); return s && ${re.toString()}.test(s.textContent); })()`, undefined, { timeout: 15_000 });
+  } catch {
+    throw new Error(`${id}: the status never matched ${re}: ${JSON.stringify((await inspect(id)).status)}; page errors: ${consoleErrors.join(" | ")}`);
+  }
+  return ready(id);
+}
+
+test("live: a displayed signal over the budget gets the exact spectrum from the kernel at each click", async () => {
+  await page.evaluate("harness.useKernel(true)");
+  const big = new Signal1D(ndarrayOf(spectrumImage(64, 64, 1024), [64, 64, 1024]), { axes: siAxes(64, 64, 1024) });
+  big.title = "Large, live";
+  live.big = bundleOf(big);
+  const p = live.big.data[SIGNAL_MIME] as { live?: { plotId: string }; budget: { bytes: number } };
+  assert.ok(p.live, "the payload is live");
+  assert.ok(JSON.stringify(live.big.data).length < 300_000, `the saved output is ${JSON.stringify(live.big.data).length} bytes`);
+  assert.equal(await render("live-big", live.big, { title: "live: Signal1D (64, 64|1024), kernel connected" }), SIGNAL_MIME);
+  await ready("live-big");
+  const pt = (await page.evaluate(`harness.navPoint("live-big", ${0.5 * 40}, ${0.5 * 9})`)) as { x: number; y: number };
+  await page.mouse.click(pt.x, pt.y);
+  const st = await status("live-big", /x = 40 .*exact values from the kernel/);
+  assert.equal(st.source, "kernel");
+  assert.equal(st.live, "live");
+  const si = spectrumImage(64, 64, 1024);
+  assertClose(st.signal?.y, Array.from(si.subarray((9 * 64 + 40) * 1024, (9 * 64 + 41) * 1024)), "the exact spectrum at (40, 9)");
+  await shot("live-big");
+});
+
+test("live: s.plot() of a lazy Signal2D: HyperSpy's navigator, the image at a click (chunk read, then cached), a drag", async () => {
+  const d = new Float32Array(LZ.ny * LZ.nx * LZ.sy * LZ.sx);
+  for (let y = 0; y < LZ.ny; y++) for (let x = 0; x < LZ.nx; x++) d.set(lazyImage(x, y), (y * LZ.nx + x) * LZ.sy * LZ.sx);
+  const s = new Signal2D(ndarrayOf(d, [LZ.ny, LZ.nx, LZ.sy, LZ.sx])).asLazy({ chunks: [4, 4, LZ.sy, LZ.sx] });
+  s.title = "Lazy 4D";
+  const view = (await s.plot()) as unknown as { [JUPYTER_DISPLAY](): MimeBundle };
+  live.lazy = bundleOf(view);
+  const p = live.lazy.data[SIGNAL_MIME] as { live?: { lazy: boolean }; navigator: { method: string; sumFrom: number[][] } | null; data: unknown };
+  assert.equal(p.live?.lazy, true);
+  assert.equal(p.data, null, "a lazy plot embeds no data");
+  assert.deepEqual(p.navigator?.sumFrom, [[0, LZ.sx], [0, LZ.sy]]);
+  assert.equal(await render("live-lazy", live.lazy, { title: "live: lazy Signal2D (16, 12|24, 20) plot()" }), SIGNAL_MIME);
+  let st = await ready("live-lazy");
+  assert.deepEqual(st.navigator?.zShape, [LZ.ny, LZ.nx]);
+  assertClose(st.signal?.zFlat, lazyImage(0, 0), "the image at (0, 0) from the payload");
+  // a click: its chunk is read
+  let pt = (await page.evaluate(`harness.navPoint("live-lazy", 9, 6)`)) as { x: number; y: number };
+  await page.mouse.click(pt.x, pt.y);
+  st = await status("live-lazy", /0th = 9, Unnamed 1st = 6; .*its chunk read/);
+  await page.waitForFunction(`document.querySelector("#live-lazy .hsts-signal").dataset.drawn === "9,6"`, undefined, { timeout: 10_000 });
+  st = await inspect("live-lazy");
+  assertClose(st.signal?.zFlat, lazyImage(9, 6), "the image at (9, 6)");
+  // the next pixel of the same chunk (x 8:12, y 4:8) comes from the cache
+  pt = (await page.evaluate(`harness.navPoint("live-lazy", 10, 7)`)) as { x: number; y: number };
+  await page.mouse.click(pt.x, pt.y);
+  st = await status("live-lazy", /0th = 10, Unnamed 1st = 7; .*its chunk cached/);
+  await shot("live-lazy");
+  // a drag across the navigator with the button held: the view follows to where it stops
+  const a = (await page.evaluate(`harness.navPoint("live-lazy", 2, 2)`)) as { x: number; y: number };
+  const b = (await page.evaluate(`harness.navPoint("live-lazy", 13, 10)`)) as { x: number; y: number };
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 12 });
+  await page.mouse.up();
+  st = await status("live-lazy", /0th = 13, Unnamed 1st = 10; exact values from the kernel/);
+  await page.waitForFunction(`document.querySelector("#live-lazy .hsts-signal").dataset.drawn === "13,10"`, undefined, { timeout: 10_000 });
+  assertClose((await inspect("live-lazy")).signal?.zFlat, lazyImage(13, 10), "the image at (13, 10) after the drag");
+  const sent = commLog.filter((m) => (m.data as { type?: string }).type === "signal").length;
+  assert.ok(sent >= 3, `replies: ${sent}`);
+  await shot("live-lazy", "live-lazy-dragged");
+});
+
+test("live: sliders only (a lazy signal with 3 navigation axes); no kernel: the embedded view and why", async () => {
+  const d = new Float32Array(2 * 3 * 4 * 16).map((_, i) => i);
+  const s = new Signal1D(ndarrayOf(d, [2, 3, 4, 16])).asLazy({ chunks: [1, 3, 4, 16] });
+  live.slider = bundleOf((await s.plot()) as unknown as { [JUPYTER_DISPLAY](): MimeBundle });
+  assert.equal(await render("live-slider", live.slider, { title: "live: lazy (4, 3, 2|16) plot(): sliders" }), SIGNAL_MIME);
+  let st = await ready("live-slider");
+  assert.equal(st.plots, 1, "no navigator image: sliders only (HyperSpy's rule beyond 2 lazy navigation axes)");
+  assert.equal(st.sliders.length, 3);
+  await page.locator('#live-slider .hsts-sliders input[data-axis="2"]').focus();
+  await page.keyboard.press("ArrowRight");
+  st = await status("live-slider", /2nd = 1; exact values from the kernel/);
+  await page.waitForFunction(`document.querySelector("#live-slider .hsts-signal").dataset.drawn === "0,0,1"`, undefined, { timeout: 10_000 });
+  assertClose((await inspect("live-slider")).signal?.y, Array.from(d.slice(12 * 16, 13 * 16)), "signal at (0, 0, 1)");
+  await shot("live-slider");
+
+  // no kernel connected (a saved notebook reopened): what is embedded, and the status says why
+  await page.evaluate("harness.useKernel(false)");
+  assert.equal(await render("live-off", live.lazy, { title: "live payload, no kernel" }), SIGNAL_MIME);
+  await ready("live-off");
+  const pt = (await page.evaluate(`harness.navPoint("live-off", 5, 5)`)) as { x: number; y: number };
+  await page.mouse.click(pt.x, pt.y);
+  st = await status("live-off", /not live: no kernel connected/);
+  assert.match(st.status ?? "", /the payload holds the signal only at Unnamed 0th = 0, Unnamed 1st = 0/);
+  await shot("live-off");
+  // a plot from an earlier kernel: the kernel says to run the cell again
+  await page.evaluate("harness.useKernel(true)");
+  const stale = JSON.parse(JSON.stringify(live.lazy)) as Bundle;
+  (stale.data[SIGNAL_MIME] as { live: { plotId: string } }).live.plotId = "from-an-earlier-kernel";
+  assert.equal(await render("live-stale", stale, { title: "live payload of an earlier kernel" }), SIGNAL_MIME);
+  await ready("live-stale");
+  const q = (await page.evaluate(`harness.navPoint("live-stale", 3, 3)`)) as { x: number; y: number };
+  await page.mouse.click(q.x, q.y);
+  await status("live-stale", /not live: .*run its cell again/);
 });
 
 test("the page logged no errors", () => {
