@@ -385,16 +385,19 @@ export function gridSVG(p: LazyPayload, g: ChunkGridPayload): string {
     const a = p.axes[ax[k]];
     return g.space === "array" ? `${a.size}` : `${axisText(a)}: ${a.size}`;
   };
-  const W = M + w + (two ? 16 + 7 * Math.max(name(1).length, 4) * 0.9 : 12);
-  const H = M + h + 24;
+  const W = M + w + M;
+  const H = M + h + M;
+  // The labels are HTML beside the drawing, not SVG text: a sanitizer that strips the SVG (an
+  // untrusted notebook, the classic Notebook) keeps them as one readable line per space.
+  const caption = `${g.space}: ${two ? `${name(0)} × ${name(1)}` : name(0)}`;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(W)}" height="${Math.ceil(H)}" style="font-family:sans-serif">`,
+    `<div style="display:inline-block;vertical-align:top;margin:0 14px 4px 0">`,
+    `<div style="font-size:11px;color:#555">${escapeHTML(caption)}</div>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(W)}" height="${Math.ceil(H)}" role="img" aria-label="${escapeHTML(`${g.space} chunks`)}">`,
     `<rect x="${M}" y="${M}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${dense ? "#8fb3e0" : fill}" stroke="#444" stroke-width="1"/>`,
     lines.length ? `<path d="${lines.join("")}" stroke="#444" stroke-width="0.6"/>` : "",
-    `<text x="${(M + w / 2).toFixed(1)}" y="${(M + h + 14).toFixed(1)}" font-size="11" text-anchor="middle">${escapeHTML(name(0))}</text>`,
-    two ? `<text x="${(M + w + 6).toFixed(1)}" y="${(M + h / 2 + 4).toFixed(1)}" font-size="11">${escapeHTML(name(1))}</text>` : "",
-    `<text x="${M}" y="10" font-size="10" fill="#555">${escapeHTML(g.space)}</text>`,
     `</svg>`,
+    `</div>`,
   ];
   return parts.join("");
 }

@@ -167,6 +167,65 @@ test("06-writing-methods: the same numbers lazy and eager", { timeout: 600_000 }
   assert.ok(Math.abs(after - 5) < 1e-3, eager[1]); // the step of height 5 + y at y = 0
 });
 
+const SIGNAL = "application/vnd.hyperspy-ts.signal.v1+json";
+const LAZY = "application/vnd.hyperspy-ts.lazy.v1+json";
+interface ShownSignal { signalShape: number[]; navigationShape: number[]; live?: { plotId: string } | null }
+/** The signal payload a tagged cell shows (its result or display), with the output's saved size. */
+function shown(cs: Cell[], tag: string): { p: ShownSignal; bytes: number; png: boolean } {
+  const o = (tagged(cs, tag).outputs ?? []).find((x) => x.data?.[SIGNAL]);
+  assert.ok(o, `check:${tag} shows no signal plot`);
+  return { p: o.data![SIGNAL] as ShownSignal, bytes: JSON.stringify(o).length, png: typeof o.data!["image/png"] === "string" };
+}
+
+test("every notebook shows what it computes: images for image data, spectra for spectra", { timeout: 600_000 }, () => {
+  const want: [string, string, number][] = [
+    ["01-getting-started.ipynb", "ratio-image", 2],
+    ["01-getting-started.ipynb", "mean-plot", 1],
+    ["02-lazy-signals.ipynb", "total-plot", 1],
+    ["03-map.ipynb", "argmax-image", 2],
+    ["03-map.ipynb", "dp-plot", 2],
+    ["03-map.ipynb", "com-image", 2],
+    ["04-mapblocks-mapoverlap.ipynb", "filtered-image", 2],
+    ["05-block-iteration.ipynb", "values-plot", 1],
+    ["06-writing-methods.ipynb", "result-plot", 1],
+    ["07-session-on-a-file.ipynb", "plot", 1],
+    ["07-session-on-a-file.ipynb", "fit", 2],
+  ];
+  for (const [nb, tag, sigDim] of want) {
+    const { p, png } = shown(cells(nb), tag);
+    assert.equal(p.signalShape.length, sigDim, `${nb} check:${tag}: signal dimension`);
+    assert.ok(png, `${nb} check:${tag}: the PNG fallback is saved`);
+  }
+  // the 4D-STEM plot navigates live (the kernel served it while the notebook ran)
+  assert.ok(shown(cells("03-map.ipynb"), "dp-plot").p.live?.plotId);
+});
+
+test("a displayed signal stays under 300 KB in the saved notebook", { timeout: 600_000 }, () => {
+  for (const name of NOTEBOOKS) {
+    for (const c of cells(name)) {
+      for (const o of c.outputs ?? []) {
+        if (!o.data?.[SIGNAL]) continue;
+        const bytes = JSON.stringify(o).length;
+        assert.ok(bytes < 300_000, `${name}: an output of ${bytes} bytes:\n${join(c.source).slice(0, 200)}`);
+      }
+    }
+  }
+});
+
+test("07-session-on-a-file: load lazily, plot, map a fit, save and read back", { timeout: 600_000 }, () => {
+  const cs = cells("07-session-on-a-file.ipynb");
+  assert.equal(plain(tagged(cs, "saved")), "'scan.zspy: <Signal1D, title: Scan, dimensions: (64, 48|512)>'");
+  const lazy = result(tagged(cs, "lazy"))?.data;
+  assert.ok(lazy?.[LAZY] && lazy["text/html"], "the lazy summary");
+  assert.match(join(lazy["text/plain"] as string), /navigation \(16, 16\) \| signal \(512\)/);
+  assert.ok(result(tagged(cs, "fit-lazy"))?.data?.[LAZY], "map on a lazy signal is lazy");
+  // the fitted centres: 250 + 20 x / 64 + 5 y / 48 eV (exact for a Gaussian: the log-parabola fit)
+  const [c00, c6347] = numbers(printed(tagged(cs, "fit")));
+  assert.ok(Math.abs(c00 - 250) < 1e-3, String(c00));
+  assert.ok(Math.abs(c6347 - (250 + (20 * 63) / 64 + (5 * 47) / 48)) < 1e-3, String(c6347));
+  assert.match(plain(tagged(cs, "saved-result")), /<Signal2D, title: Peak centre, dimensions: \(\|64, 48\)>, largest difference 0'$/);
+});
+
 test("a notebook whose cell throws fails, naming the notebook, the cell and the error", { timeout: 300_000 }, () => {
   const dir = bareDir("nbfail");
   const file = path.join(dir, "broken.ipynb");
