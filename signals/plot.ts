@@ -93,6 +93,12 @@ function text(x: number, y: number, s: string, size: number, opts: { anchor?: "s
 /** "Nice" tick values (1, 2, 5 x 10^k steps) covering [lo, hi], about `target` of them. */
 export function niceTicks(lo: number, hi: number, target = 6, minStep = 0): { ticks: number[]; step: number } {
   if (!(hi > lo)) return { ticks: [lo], step: 1 };
+  // a range too small for the values' precision (e.g. two sums equal up to rounding): one tick.
+  // Without this, k * step below would run over ~1e16 integers that k++ can no longer count.
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi - lo <= scale * 1e-9) {
+    return { ticks: [(lo + hi) / 2], step: scale > 0 && Number.isFinite(scale) ? 10 ** (Math.floor(Math.log10(scale)) - 3) : 1 };
+  }
   const raw = (hi - lo) / Math.max(1, target);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const norm = raw / mag;

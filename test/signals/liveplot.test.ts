@@ -158,3 +158,18 @@ test("live views: plot() and displayed signals get a plotId the kernel can serve
     enableLivePlots(false);
   }
 });
+
+test("a plot whose values are equal up to rounding draws (one tick; it used to loop forever)", () => {
+  const { niceTicks } = require("../../signals/plot") as typeof import("../../signals/plot");
+  const t = niceTicks(573.8918018426544, 573.8918018426546, 4);
+  assert.equal(t.ticks.length, 1);
+  // the 4D-STEM centres of mass of notebook 03, transposed: its navigator sums differ by 2e-13
+  const d = new Float64Array(72);
+  for (let i = 0; i < 36; i++) {
+    d[2 * i] = 14 + 0.1 * (i % 6) + 1e-15 * i;
+    d[2 * i + 1] = 14.6 - 0.1 * (i % 6);
+  }
+  const s = new hs.signals.Signal1D(ndarray(d, [6, 6, 2])).T;
+  const b = s[JUPYTER_DISPLAY]() as Record<string, unknown>;
+  assert.equal(typeof b["image/png"], "string");
+});
