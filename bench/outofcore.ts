@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   console.log(
     `sum over navigation: ${(ms / 1000).toFixed(1)} s, ${((x.nbytes / 2 ** 30) / (ms / 1000)).toFixed(2)} GiB/s; ` +
       `${stats.tasksRun} tasks; blocks held at most ${((stats.peakBytes ?? 0) / 2 ** 20).toFixed(0)} MiB; ` +
-      `peak RSS ${rss.toFixed(0)} MiB; mean ${(r.get(0) / (nav * nav)).toFixed(4)}`,
+      `peak RSS ${rss.toFixed(0)} MiB; mean ${(Number(r.get(0)) / (nav * nav)).toFixed(4)}`,
   );
 }
 

@@ -24,7 +24,7 @@ function fit(y: hs.lazy.NDArray): hs.lazy.NDArray {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
   const d = y.data, o = y.offset, st = y.stride[0];
   for (let i = 0; i < n; i++) {
-    const x = i, x2 = x * x, v = d[o + i * st];
+    const x = i, x2 = x * x, v = Number(d[o + i * st]);
     s0 += 1; s1 += x; s2 += x2; s3 += x2 * x; s4 += x2 * x2;
     t0 += v; t1 += v * x; t2 += v * x2;
   }

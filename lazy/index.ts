@@ -60,7 +60,7 @@ export { closePool } from "./graph/workers";
 export { arenaArray } from "./kernels/wasm/arena";
 export { setWasmKernels, simdSupported, wasmKernelsEnabled } from "./kernels/wasm/runtime";
 export { setComputeObserver, type ComputeObserver, type ComputeRun } from "./graph/hooks";
-export { toNested, toFlat, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./core/block";
+export { toNested, toFlat, toValues, asNumbers, asBigInts, objectArray, isObjectArray, asObjectArray, type NDArray, type ObjectNDArray, type Block } from "./core/block";
 
 /** A slice object for `get`: `slice(1, 10, 2)`, `slice(null, null, -1)`. */
 export function slice(start?: number | null, stop?: number | null, step?: number | null): { start: number | null; stop: number | null; step: number | null } {

@@ -15,7 +15,7 @@ import ndarray = require("ndarray");
 import { LazyArray } from "../lazy/core/array";
 import { NDArray, toFlat } from "../lazy/core/block";
 import { fromArray } from "../lazy/ops/creation";
-import { allocate, dtypeOfTypedArray, isFloat } from "../lazy/core/dtype";
+import { allocate, dtypeOfTypedArray, isBig, isFloat } from "../lazy/core/dtype";
 import { blockIndices } from "../lazy/core/chunks";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal } from "./signal";
@@ -72,7 +72,7 @@ export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): 
   const sigMask = opts.signalMask ? toFlat(maskArray(opts.signalMask, "signalMask", sigShape).computeSync()) : null;
   const keptSig = sigMask ? sigMask.flatMap((m, k) => (m ? [] : [k])) : null;
   const dtype = data.dtype;
-  const fill = isFloat(dtype) ? NaN : 0;
+  const fill = isFloat(dtype) ? NaN : isBig(dtype) ? 0n : 0; // int64 / uint64 blocks hold bigints
   const zeros = new Array(sig.length).fill(0);
   for (const ind of blockIndices(navChunks.map((c) => c.length))) {
     const block = data.blocks(...ind, ...zeros).computeSync(); // a new C-contiguous array: ours to write into
@@ -86,9 +86,9 @@ export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): 
       rows.forEach((r, i) => cols.forEach((c, j) => (out[i * cols.length + j] = block.data[r * sigSize + c])));
       yield ndarray(out, [rows.length, cols.length]);
     } else {
-      const d = block.data;
-      if (nm) nm.forEach((m, r) => m && d.fill(fill, r * sigSize, (r + 1) * sigSize));
-      if (sigMask) for (let r = 0; r < nBlock; r++) sigMask.forEach((m, k) => m && (d[r * sigSize + k] = fill));
+      const d = block.data as Float64Array; // or bigints, with a bigint fill
+      if (nm) nm.forEach((m, r) => m && d.fill(fill as number, r * sigSize, (r + 1) * sigSize));
+      if (sigMask) for (let r = 0; r < nBlock; r++) sigMask.forEach((m, k) => m && (d[r * sigSize + k] = fill as number));
       yield block;
     }
   }

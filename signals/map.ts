@@ -466,7 +466,7 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
         const n = nd.size;
         const ix = nd.shape.map(() => 0);
         for (let i = 0; i < n; i++) {
-          old.set(...ix, nd.get(...ix));
+          (old as unknown as { set(...a: (number | bigint)[]): void }).set(...ix, nd.get(...ix)); // the same dtype: bigints for int64
           for (let d = ix.length - 1; d >= 0; d--) {
             if (++ix[d] < nd.shape[d]) break;
             ix[d] = 0;

@@ -6,24 +6,33 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { Block, sizeOf, makeBlock, toFlat } from "../lazy/core/block";
+import { Block, dtypeOf, sizeOf, makeBlock, toFlat, toValues } from "../lazy/core/block";
 import { DType, allocate } from "../lazy/core/dtype";
 
 /** Repository root (tests run from dist/test/). */
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-export type FixtureValue = number | boolean | "nan" | "inf" | "-inf";
+/** A fixture value: numbers, booleans, "nan" / "inf" / "-inf", or a decimal string (an int64 / uint64 beyond 2^53). */
+export type FixtureValue = number | boolean | string;
 export interface FixtureArray {
   shape: number[];
   dtype: DType;
   data: FixtureValue[];
 }
 
+/** A fixture value as a number (an integer string beyond 2^53 rounded: use decodeExact for int64 / uint64). */
 export function decodeValue(v: FixtureValue): number {
   if (v === "nan") return NaN;
   if (v === "inf") return Infinity;
   if (v === "-inf") return -Infinity;
+  if (typeof v === "string") return Number(v);
   return typeof v === "boolean" ? (v ? 1 : 0) : v;
+}
+
+/** A fixture value in the representation of `dtype`: a bigint for int64 / uint64, else decodeValue. */
+export function decodeExact(v: FixtureValue, dtype: DType): number | bigint {
+  if (dtype === "int64" || dtype === "uint64") return typeof v === "boolean" ? BigInt(v ? 1 : 0) : BigInt(v);
+  return decodeValue(v);
 }
 
 /** Decode fixture chunks ("nan" -> NaN). */
@@ -39,7 +48,8 @@ export function loadFixture<T>(name: string): T {
 /** A Block (usable as a scijs ndarray input to fromArray) from a fixture array. */
 export function fromFixture(a: FixtureArray): Block {
   const data = allocate(a.dtype, sizeOf(a.shape));
-  a.data.forEach((v, i) => (data[i] = decodeValue(v)));
+  const w = data as unknown as { [i: number]: number | bigint };
+  a.data.forEach((v, i) => (w[i] = decodeExact(v, a.dtype)));
   return makeBlock(data, a.shape);
 }
 
@@ -55,6 +65,17 @@ export interface CloseOptions {
 export function assertArrayClose(actual: Block, expected: FixtureArray, opts: CloseOptions = {}): void {
   const msg = opts.msg ? `${opts.msg}: ` : "";
   assert.deepEqual(actual.shape.slice(), expected.shape, `${msg}shape`);
+  if (opts.dtype !== undefined) assert.equal(dtypeOf(actual), opts.dtype, `${msg}dtype`);
+  if (expected.dtype === "int64" || expected.dtype === "uint64") {
+    // exact: every element as a bigint
+    const g = toValues(actual);
+    const w = expected.data.map((v) => decodeExact(v, expected.dtype));
+    assert.equal(g.length, w.length, `${msg}size`);
+    for (let i = 0; i < w.length; i++) {
+      if (typeof g[i] !== "bigint" || g[i] !== w[i]) assert.fail(`${msg}element ${i} (flat, C order): got ${String(g[i])}${typeof g[i] === "bigint" ? "n" : ""}, expected ${String(w[i])}n (${expected.dtype})`);
+    }
+    return;
+  }
   const got = toFlat(actual);
   const want = expected.data.map(decodeValue);
   const rtol = opts.rtol ?? (expected.dtype === "float32" ? 1e-5 : 1e-12);

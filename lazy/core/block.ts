@@ -8,7 +8,7 @@
  * code handles both); users see them as ObjectNDArray (a scijs ndarray over a JS Array).
  */
 import ndarray = require("ndarray");
-import { DType, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray } from "./dtype";
+import { DType, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray, floatToInt64, floatToUint64, isBigArray } from "./dtype";
 
 export interface Block {
   readonly data: TypedArray;
@@ -18,7 +18,9 @@ export interface Block {
 }
 
 /**
- * What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array). For an
+ * What compute() returns: a scijs ndarray over a typed array (bool is 0/1 in a Uint8Array; int64 /
+ * uint64 are BigInt64Array / BigUint64Array, whose elements are bigints, so `get` is typed
+ * `number | bigint`: lazy.asNumbers / lazy.asBigInts narrow it, checked). For an
  * array of dtype "object" the ndarray is over a plain JS Array: see ObjectNDArray / isObjectArray.
  */
 export type NDArray = ndarray.NdArray<TypedArray>;
@@ -198,6 +200,30 @@ export function copyInto(dst: Block, start: readonly number[], src: Block): void
   let dof = dOff;
   // fast path: contiguous rows of the same type -> TypedArray.set (object blocks: plain Arrays, no set)
   const sameType = sd.constructor === dd.constructor && ArrayBuffer.isView(dd);
+  const sb = isBigArray(sd);
+  const db = isBigArray(dd);
+  if (sb !== db) {
+    // bigint <-> number storage (int64 / uint64 with another dtype): convert each element
+    const f2b = dd instanceof BigUint64Array ? floatToUint64 : floatToInt64;
+    const conv = db ? (x: number | bigint) => f2b(Number(x)) : (x: number | bigint) => Number(x);
+    const w = dd as unknown as { [i: number]: number | bigint };
+    const r = sd as unknown as { [i: number]: number | bigint };
+    while (true) {
+      for (let i = 0, s = so, d = dof; i < n; i++, s += ss, d += ds) w[d] = conv(r[s]);
+      let a = last - 1;
+      while (a >= 0) {
+        idx[a]++;
+        so += src.stride[a];
+        dof += dst.stride[a];
+        if (idx[a] < src.shape[a]) break;
+        so -= src.stride[a] * src.shape[a];
+        dof -= dst.stride[a] * src.shape[a];
+        idx[a] = 0;
+        a--;
+      }
+      if (a < 0) return;
+    }
+  }
   while (true) {
     if (ss === 1 && ds === 1 && sameType) {
       (dd as Float64Array).set((sd as Float64Array).subarray(so, so + n), dof);
@@ -238,7 +264,7 @@ export function transposeView(b: Block, axes: readonly number[]): Block {
 }
 
 /** Read one element at a multi-index. */
-export function getAt(b: Block, idx: readonly number[]): number {
+export function getAt(b: Block, idx: readonly number[]): number | bigint {
   let o = b.offset;
   for (let a = 0; a < idx.length; a++) o += idx[a] * b.stride[a];
   return b.data[o];
@@ -255,11 +281,36 @@ export function toNested(b: Block): unknown {
   return rec(0, b.offset);
 }
 
-/** Flat C-order copy of the values as a plain number array. */
+/**
+ * Flat C-order copy of the values as a plain number array (int64 / uint64 elements converted with
+ * Number(), exact up to 2^53; toValues keeps them as bigints).
+ */
 export function toFlat(b: Block): number[] {
   const c = contiguous(b);
   if (Array.isArray(c.data)) return (c.data as unknown as number[]).slice(c.offset, c.offset + sizeOf(c.shape));
-  return Array.from(c.data.subarray(c.offset, c.offset + sizeOf(c.shape)));
+  const sub = c.data.subarray(c.offset, c.offset + sizeOf(c.shape));
+  if (isBigArray(sub)) return Array.from(sub, (x) => Number(x));
+  return Array.from(sub);
+}
+
+/** Flat C-order copy of the values, exact: bigints for int64 / uint64, numbers otherwise. */
+export function toValues(b: Block): (number | bigint)[] {
+  const c = contiguous(b);
+  if (Array.isArray(c.data)) return (c.data as unknown as number[]).slice(c.offset, c.offset + sizeOf(c.shape));
+  const sub = c.data.subarray(c.offset, c.offset + sizeOf(c.shape));
+  return Array.from(sub as ArrayLike<number | bigint>);
+}
+
+/** `x` (a computed array) with number elements, checked: throws for int64 / uint64 (bigint) data. */
+export function asNumbers(x: NDArray): ndarray.NdArray<Exclude<TypedArray, BigInt64Array | BigUint64Array>> {
+  if (isBigArray(x.data)) throw new TypeError(`asNumbers: the array's elements are bigints (dtype ${dtypeOf(x)}); use asBigInts, or astype("float64") before computing`);
+  return x as ndarray.NdArray<Exclude<TypedArray, BigInt64Array | BigUint64Array>>;
+}
+
+/** `x` (a computed int64 / uint64 array) with bigint elements, checked: throws for other dtypes. */
+export function asBigInts(x: NDArray): ndarray.NdArray<BigInt64Array | BigUint64Array> {
+  if (!isBigArray(x.data)) throw new TypeError(`asBigInts: the array's elements are numbers (dtype ${dtypeOf(x)}), not int64 / uint64 bigints; use asNumbers`);
+  return x as ndarray.NdArray<BigInt64Array | BigUint64Array>;
 }
 
 export function isBlock(x: unknown): x is Block {

@@ -4,10 +4,12 @@
  * The engine has the nine numeric dtypes below, plus "object" (numpy's dtype('O')): an array whose
  * elements are JS values (an ndarray per navigation pixel of a ragged signal, a dict...), held in
  * plain JS Arrays. Object arrays can be created, sliced, rechunked, transposed, mapped over with
- * mapBlocks and computed; arithmetic, reductions and type promotion refuse them (objectNotSupported). numpy's 64-bit integers have no counterpart here: where numpy
- * would produce int64 / uint64 (sums of integers, python ints outside 32 bits, int32 with uint32) we
- * produce float64, which is exact for integers up to 2^53. This is one of the documented differences
- * from numpy (docs/differences.md).
+ * mapBlocks and computed; arithmetic, reductions and type promotion refuse them (objectNotSupported).
+ *
+ * int64 and uint64 are stored in BigInt64Array / BigUint64Array: every element of an array of those
+ * dtypes reads as a JS `bigint` (exact over the whole 64-bit range; stores wrap around modulo 2^64 as
+ * numpy's integers do). Every other numeric dtype reads as a JS `number`. Scalar operands may be
+ * numbers or bigints; a bigint scalar is a python int of that exact value (docs/engine.md).
  */
 
 export type DType =
@@ -20,12 +22,15 @@ export type DType =
   | "uint32"
   | "float32"
   | "float64"
+  | "int64"
+  | "uint64"
   | "object";
 
 /** The numeric dtypes (every dtype but "object"). */
 export type NumericDType = Exclude<DType, "object">;
 
-export type TypedArray =
+/** The typed arrays whose elements are JS numbers (every dtype but int64 / uint64). */
+export type NumberTypedArray =
   | Uint8Array
   | Int8Array
   | Int16Array
@@ -34,6 +39,12 @@ export type TypedArray =
   | Uint32Array
   | Float32Array
   | Float64Array;
+
+/** The typed arrays of int64 / uint64: their elements are JS bigints. */
+export type BigIntTypedArray = BigInt64Array | BigUint64Array;
+
+/** A block's storage: a number typed array, or a bigint one for int64 / uint64. */
+export type TypedArray = NumberTypedArray | BigIntTypedArray;
 
 /** The numeric dtypes ("object" is not listed: it is accepted only where object arrays make sense). */
 export const DTYPES: readonly NumericDType[] = Object.freeze([
@@ -46,6 +57,8 @@ export const DTYPES: readonly NumericDType[] = Object.freeze([
   "uint32",
   "float32",
   "float64",
+  "int64",
+  "uint64",
 ]);
 
 type Ctor = {
@@ -64,6 +77,8 @@ const CTORS: Record<NumericDType, Ctor> = {
   uint32: Uint32Array,
   float32: Float32Array,
   float64: Float64Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
 };
 
 /** Whether `x` names one of the numeric dtypes ("object" is not one). */
@@ -95,9 +110,7 @@ export function checkDType(d: unknown, where = "dtype", allowObject = false): DT
   }
   if (!isDType(d)) {
     const hint =
-      d === "int64" || d === "uint64"
-        ? " (64-bit integers are not supported: use float64, exact up to 2^53, or int32)"
-        : d === "float16"
+      d === "float16"
           ? " (float16 is not supported: use float32)"
           : "";
     throw new TypeError(`${where}: unknown dtype ${JSON.stringify(d)}${hint}; expected one of ${DTYPES.join(", ")}`);
@@ -144,6 +157,8 @@ export function allocate(d: DType, n: number, shared = sharedDepth > 0): TypedAr
 /** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately; a plain JS Array is "object"). */
 export function dtypeOfTypedArray(a: TypedArray | ArrayLike<number>): DType {
   if (Array.isArray(a)) return "object";
+  if (a instanceof BigInt64Array) return "int64";
+  if (a instanceof BigUint64Array) return "uint64";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Int32Array) return "int32";
@@ -157,8 +172,14 @@ export function dtypeOfTypedArray(a: TypedArray | ArrayLike<number>): DType {
 
 export const isBool = (d: DType): boolean => d === "bool";
 export const isFloat = (d: DType): boolean => d === "float32" || d === "float64";
-export const isUnsigned = (d: DType): boolean => d === "uint8" || d === "uint16" || d === "uint32";
-export const isSignedInt = (d: DType): boolean => d === "int8" || d === "int16" || d === "int32";
+export const isUnsigned = (d: DType): boolean => d === "uint8" || d === "uint16" || d === "uint32" || d === "uint64";
+export const isSignedInt = (d: DType): boolean => d === "int8" || d === "int16" || d === "int32" || d === "int64";
+/** int64 / uint64: stored in BigInt64Array / BigUint64Array, elements are bigints. */
+export const isBig = (d: DType): boolean => d === "int64" || d === "uint64";
+/** Whether the typed array holds bigints (BigInt64Array / BigUint64Array). */
+export function isBigArray(a: unknown): a is BigIntTypedArray {
+  return a instanceof BigInt64Array || a instanceof BigUint64Array;
+}
 export const isInteger = (d: DType): boolean => isUnsigned(d) || isSignedInt(d);
 
 /** 0 bool, 1 integer, 2 float: numpy's "kind" order used by value-based casting. */
@@ -171,10 +192,10 @@ function bits(d: DType): number {
 }
 
 function signedOfBits(b: number): DType {
-  return b <= 8 ? "int8" : b <= 16 ? "int16" : b <= 32 ? "int32" : "float64"; // int64 -> float64
+  return b <= 8 ? "int8" : b <= 16 ? "int16" : b <= 32 ? "int32" : b <= 64 ? "int64" : "float64"; // uint64 with a signed type -> float64
 }
 
-/** numpy.promote_types restricted to our dtypes (int64 results become float64). */
+/** numpy.promote_types over our dtypes. */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a === b) return a; // object with object stays object (concatenating object arrays)
   if (a === "object" || b === "object") throw objectNotSupported("type promotion with numbers");
@@ -196,56 +217,90 @@ export function promoteTypes(a: DType, b: DType): DType {
   return signedOfBits(bits(u) * 2);
 }
 
+/** A JS scalar operand: a number (integral values count as python ints), a bigint (a python int) or a boolean. */
+export type ScalarValue = number | bigint | boolean;
+
+const TWO64 = 18446744073709551616; // 2^64 as a double
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U64_MAX = 2n ** 64n - 1n;
+
 /**
- * numpy 1.x `min_scalar_type` for a JS number or boolean; "float16" is reported as float32 with
- * `f16` set. `smallUnsigned` is numpy's flag for a non-negative integer that also fits the signed
- * type of the same size (1 -> uint8 but small): next to a signed or float type it counts as signed.
+ * The kind of a scalar: 0 bool, 1 python int, 2 python float. A JS number is a python int when it
+ * is integral, not -0 and inside the 64-bit range (|v| < 2^64); a bigint is always a python int
+ * (checkBigScalar refuses one outside int64 / uint64).
  */
-function minScalarType(v: number | boolean): { dtype: DType; f16: boolean; smallUnsigned: boolean } {
+export function scalarKind(s: ScalarValue): 0 | 1 | 2 {
+  if (typeof s === "boolean") return 0;
+  if (typeof s === "bigint") return 1;
+  return Number.isInteger(s) && !Object.is(s, -0) && Math.abs(s) < TWO64 ? 1 : 2;
+}
+
+/** A bigint scalar must fit int64 or uint64 (numpy: OverflowError "Python int too large to convert to C long"). */
+export function checkBigScalar(v: bigint, where = "scalar"): bigint {
+  if (v < I64_MIN || v > U64_MAX) {
+    throw new RangeError(`${where}: the integer ${v} does not fit int64 or uint64 (numpy: OverflowError, Python int too large); use a float (Number(v))`);
+  }
+  return v;
+}
+
+/**
+ * numpy 1.x `min_scalar_type` for a JS scalar; "float16" is reported as float32 with `f16` set.
+ * `smallUnsigned` is numpy's flag for a non-negative integer that also fits the signed type of the
+ * same size (1 -> uint8 but small): next to a signed or float type it counts as signed.
+ */
+function minScalarType(v: ScalarValue): { dtype: DType; f16: boolean; smallUnsigned: boolean } {
   const r = (dtype: DType, f16 = false, smallUnsigned = false) => ({ dtype, f16, smallUnsigned });
   if (typeof v === "boolean") return r("bool");
-  if (Number.isInteger(v) && !Object.is(v, -0)) {
-    if (v >= 0) {
-      if (v <= 255) return r("uint8", false, v <= 127);
-      if (v <= 65535) return r("uint16", false, v <= 32767);
-      if (v <= 4294967295) return r("uint32", false, v <= 2147483647);
+  if (scalarKind(v) === 1) {
+    const b = typeof v === "bigint" ? checkBigScalar(v) : BigInt(v);
+    if (b >= 0n) {
+      if (b <= 255n) return r("uint8", false, b <= 127n);
+      if (b <= 65535n) return r("uint16", false, b <= 32767n);
+      if (b <= 4294967295n) return r("uint32", false, b <= 2147483647n);
+      if (b <= U64_MAX) return r("uint64", false, b <= I64_MAX);
       return r("float64");
     }
-    if (v >= -128) return r("int8");
-    if (v >= -32768) return r("int16");
-    if (v >= -2147483648) return r("int32");
+    if (b >= -128n) return r("int8");
+    if (b >= -32768n) return r("int16");
+    if (b >= -2147483648n) return r("int32");
+    if (b >= I64_MIN) return r("int64");
     return r("float64");
   }
-  const a = Math.abs(v);
+  const a = Math.abs(v as number);
   if (!Number.isFinite(a) || a <= 65504) return r("float32", true);
   if (a <= 3.4028234663852886e38) return r("float32");
   return r("float64");
 }
 
-const SIGNED_OF: Partial<Record<DType, DType>> = { uint8: "int8", uint16: "int16", uint32: "int32" };
+const SIGNED_OF: Partial<Record<DType, DType>> = { uint8: "int8", uint16: "int16", uint32: "int32", uint64: "int64" };
 
-/** The default dtype numpy gives a python scalar on its own. */
-export function scalarDefaultType(v: number | boolean): DType {
-  if (typeof v === "boolean") return "bool";
-  return "float64"; // python int -> int64 -> float64 here; python float -> float64
+/** The default dtype numpy gives a python scalar on its own (np.asarray(v).dtype on Linux). */
+export function scalarDefaultType(v: ScalarValue): DType {
+  const k = scalarKind(v);
+  if (k === 0) return "bool";
+  if (k === 2) return "float64";
+  const b = typeof v === "bigint" ? checkBigScalar(v) : BigInt(v as number);
+  return b > I64_MAX ? "uint64" : b < I64_MIN ? "float64" : "int64";
 }
 
 /**
  * numpy 1.24's `result_type` for a mix of array dtypes and JS scalars (value-based casting): when
  * the scalars' kind is no higher than the arrays' kind, each scalar counts as its minimal dtype;
- * otherwise scalars take their default dtype. A JS number with an integral value counts as a python
- * int, any other as a python float.
+ * otherwise scalars take their default dtype (python int: int64, or uint64 above 2^63 - 1; python
+ * float: float64). An integral JS number counts as a python int, any other as a python float; a
+ * bigint is a python int.
  */
-export function resultType(...operands: (DType | number | boolean)[]): DType {
+export function resultType(...operands: (DType | ScalarValue)[]): DType {
   const arrays: DType[] = [];
-  const scalars: (number | boolean)[] = [];
+  const scalars: ScalarValue[] = [];
   for (const o of operands) {
     if (o === "object") throw objectNotSupported("type promotion");
     if (typeof o === "string") arrays.push(checkDType(o));
     else scalars.push(o);
   }
   if (arrays.length === 0) {
-    // only scalars: python semantics
+    // only scalars: python semantics (each as np.asarray would type it)
     let r: DType = "bool";
     for (const s of scalars) r = promoteTypes(r, scalarDefaultType(s));
     return r;
@@ -254,26 +309,17 @@ export function resultType(...operands: (DType | number | boolean)[]): DType {
   for (const d of arrays.slice(1)) r = promoteTypes(r, d);
   if (scalars.length === 0) return r;
   const arrayKind = Math.max(...arrays.map(category));
-  const scalarKind = Math.max(
-    ...scalars.map((s) => (typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2)),
-  );
-  if (scalarKind > arrayKind) {
-    for (const s of scalars) {
-      const k = typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2;
-      // a python int of higher kind is int64 (float64 here); a python float is float64
-      r = promoteTypes(r, k === 0 ? "bool" : "float64");
-      if (k === 1 && arrayKind === 0) {
-        // bool array + python int: numpy gives int64, which is float64 here
-        r = promoteTypes(r, "float64");
-      }
-    }
+  const maxScalarKind = Math.max(...scalars.map(scalarKind));
+  if (maxScalarKind > arrayKind) {
+    for (const s of scalars) r = promoteTypes(r, scalarDefaultType(s));
     return r;
   }
   for (const s of scalars) {
     const m = minScalarType(s);
     if (m.f16) {
-      // float16 promotes with ints of <= 8 bits to float16, else like float32; with floats, to the float.
-      r = isFloat(r) ? r : promoteTypes(r, bits(r) <= 8 ? "float32" : "float32");
+      // float16 promotes with ints of <= 8 bits to float16 (float32 here), with 16-bit ints to
+      // float32, with wider ints to float64; with floats, to the float.
+      r = isFloat(r) ? r : promoteTypes(r, "float32");
     } else if (m.smallUnsigned && !isBool(r) && !isUnsigned(r)) {
       // numpy's promote_types with is_small_unsigned: the scalar counts as the signed type of its size
       r = promoteTypes(r, SIGNED_OF[m.dtype] as DType);
@@ -282,12 +328,12 @@ export function resultType(...operands: (DType | number | boolean)[]): DType {
   return r;
 }
 
-type LoopType = DType | "int64" | "uint64" | "float16";
+type LoopType = DType | "float16";
 /** The loops of numpy's integer/float binary ufuncs without a bool loop (floor_divide, remainder, power), in search order. */
 const UFUNC_LOOPS: readonly LoopType[] = ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16", "float32", "float64"];
 
 function loopBits(d: LoopType): number {
-  return d === "int64" || d === "uint64" ? 64 : d === "float16" ? 16 : bits(d);
+  return d === "float16" ? 16 : bits(d);
 }
 function loopKind(d: LoopType): "b" | "i" | "u" | "f" {
   if (d === "bool") return "b";
@@ -314,35 +360,36 @@ function canCastSafe(from: LoopType, to: LoopType): boolean {
  * The loop dtype numpy 1.24's default ufunc type resolver picks for floor_divide, remainder and power:
  * the first loop every operand casts to safely, scalars by value (when their kind does not exceed the
  * arrays'). It differs from resultType for python ints next to unsigned arrays: uint8 // 70000 runs in
- * int32 where uint8 + 70000 runs in uint32. int64/uint64 loops are float64 here, float16 float32.
+ * int32 where uint8 + 70000 runs in uint32. float16 loops run in float32 here.
  */
-export function ufuncLoopType(...operands: (DType | number | boolean)[]): DType {
+export function ufuncLoopType(...operands: (DType | ScalarValue)[]): DType {
   if (operands.includes("object")) throw objectNotSupported("type promotion");
   const arrays = operands.filter((o): o is DType => typeof o === "string").map((d) => checkDType(d));
-  const scalars = operands.filter((o): o is number | boolean => typeof o !== "string");
-  const kindOf = (s: number | boolean) => (typeof s === "boolean" ? 0 : Number.isInteger(s) && !Object.is(s, -0) ? 1 : 2);
-  const useMin = arrays.length > 0 && Math.max(-1, ...scalars.map(kindOf)) <= Math.max(...arrays.map(category));
+  const scalars = operands.filter((o): o is ScalarValue => typeof o !== "string");
+  const useMin = arrays.length > 0 && Math.max(-1, ...scalars.map(scalarKind)) <= Math.max(...arrays.map(category));
   const fits = (t: LoopType): boolean => {
     for (const d of arrays) if (!canCastSafe(d, t)) return false;
     for (const s of scalars) {
       if (!useMin) {
-        const k = kindOf(s);
-        if (!canCastSafe(k === 0 ? "bool" : k === 1 ? "int64" : "float64", t)) return false;
+        if (!canCastSafe(scalarDefaultType(s), t)) return false;
         continue;
       }
       const m = minScalarType(s);
       let from: LoopType = m.f16 ? "float16" : m.dtype;
       if (m.smallUnsigned && loopKind(t) !== "u") from = SIGNED_OF[m.dtype] as DType;
-      if (m.dtype === "float64" && typeof s === "number" && Number.isInteger(s)) from = s < 0 ? "int64" : "uint64"; // outside 32 bits
       if (!canCastSafe(from, t)) return false;
     }
     return true;
   };
   const t = UFUNC_LOOPS.find(fits) ?? "float64";
-  return t === "int64" || t === "uint64" ? "float64" : t === "float16" ? "float32" : t;
+  return t === "float16" ? "float32" : t;
 }
 
-/** JS source that casts the number expression `v` to dtype `d` with numpy's wrap-around for integers. */
+/**
+ * JS source that keeps the value `v` inside dtype `d` with numpy's wrap-around for integers, where
+ * `v` is already of d's representation: a number expression for every dtype but int64 / uint64, a
+ * bigint expression for those. (Conversions between representations: convertCode.)
+ */
 export function castCode(d: DType, v: string): string {
   switch (d) {
     case "object":
@@ -365,11 +412,72 @@ export function castCode(d: DType, v: string): string {
       return `Math.fround(${v})`;
     case "float64":
       return `(+(${v}))`;
+    case "int64":
+      return `BigInt.asIntN(64, ${v})`;
+    case "uint64":
+      return `BigInt.asUintN(64, ${v})`;
   }
 }
 
-/** Cast one JS number to dtype `d` as a typed-array store would (bool: nonzero -> 1). */
-export function castValue(d: DType, v: number | boolean): number {
+/**
+ * JS source converting `v`, a value of dtype `from` (in its representation), to dtype `to` as
+ * numpy's astype does: floats to integers truncate toward zero (NaN and out-of-range values as x86
+ * numpy gives them: 0 for the narrow types, -2^63 for int64), integers wrap around, int64 / uint64
+ * to float round to nearest. The result is in `to`'s representation (bigint for int64 / uint64).
+ */
+export function convertCode(from: DType, to: DType, v: string): string {
+  if (from === to) return v;
+  const fb = isBig(from);
+  const tb = isBig(to);
+  if (to === "bool") return fb ? `((${v}) !== 0n ? 1 : 0)` : `((${v}) !== 0 ? 1 : 0)`;
+  if (fb && tb) return castCode(to, v);
+  if (fb) {
+    // bigint -> number
+    if (isFloat(to)) return castCode(to, `Number(${v})`);
+    return castCode(to, `Number(BigInt.asIntN(32, ${v}))`);
+  }
+  if (tb) {
+    // number -> bigint
+    if (isFloat(from)) return to === "int64" ? `__f2i64(${v})` : `__f2u64(${v})`;
+    return castCode(to, `BigInt(${v})`);
+  }
+  if (isFloat(from) && isInteger(to)) return castCode(to, `__trunc(${v})`);
+  return castCode(to, v);
+}
+
+const TWO63 = 9223372036854775808; // 2^63 as a double
+
+/** float -> int64 as numpy on x86 (cvttsd2si): truncation; NaN, +-inf and out-of-range give -2^63. */
+export function floatToInt64(x: number): bigint {
+  if (!(x >= -TWO63 && x < TWO63)) return I64_MIN;
+  return BigInt(Math.trunc(x));
+}
+
+/** float -> uint64 as numpy on x86: below 2^63 through int64 (wrapped), at or above 2^63 offset by 2^63. */
+export function floatToUint64(x: number): bigint {
+  if (x >= TWO63) return BigInt.asUintN(64, floatToInt64(x - TWO63)) ^ (1n << 63n);
+  return BigInt.asUintN(64, floatToInt64(x));
+}
+
+/**
+ * Cast one JS scalar to dtype `d` as numpy's astype would (bool: nonzero -> 1): a bigint for int64 /
+ * uint64, a number otherwise.
+ */
+export function castValue(d: DType, v: ScalarValue): number | bigint {
+  if (d === "int64" || d === "uint64") {
+    let b: bigint;
+    if (typeof v === "bigint") b = v;
+    else if (typeof v === "boolean") b = v ? 1n : 0n;
+    else if (Number.isInteger(v)) b = d === "int64" || v < TWO63 ? floatToInt64(v) : floatToUint64(v);
+    else return d === "int64" ? floatToInt64(v) : floatToUint64(v);
+    return d === "int64" ? BigInt.asIntN(64, b) : BigInt.asUintN(64, b);
+  }
+  if (typeof v === "bigint") {
+    if (d === "bool") return v !== 0n ? 1 : 0;
+    if (d === "float32") return Math.fround(Number(v));
+    if (d === "float64" || d === "object") return Number(v);
+    return castValue(d, Number(BigInt.asIntN(32, v)));
+  }
   const n = typeof v === "boolean" ? (v ? 1 : 0) : v;
   switch (d) {
     case "object":
@@ -381,9 +489,20 @@ export function castValue(d: DType, v: number | boolean): number {
     case "float64":
       return n;
     default: {
-      const t = allocate(d, 1);
+      const t = allocate(d, 1) as NumberTypedArray;
       t[0] = Number.isFinite(n) ? Math.trunc(n) : 0;
       return t[0];
     }
   }
+}
+
+/** castValue for a dtype whose elements are numbers (not int64 / uint64). */
+export function castNumber(d: DType, v: ScalarValue): number {
+  if (isBig(d)) throw new TypeError(`internal: castNumber to ${d}, whose elements are bigints`);
+  return castValue(d, v) as number;
+}
+
+/** An element of a typed array as a JS number (bigints converted; exact below 2^53). */
+export function toNumber(v: number | bigint): number {
+  return typeof v === "bigint" ? Number(v) : v;
 }

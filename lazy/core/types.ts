@@ -7,7 +7,8 @@ import type { Block, NDArray, ObjectNDArray } from "./block";
 import type { ChunksSpec } from "./chunks";
 import type { DType } from "./dtype";
 
-export type Scalar = number | boolean;
+/** A scalar operand: a number (integral values count as python ints), a bigint (a python int) or a boolean. */
+export type Scalar = number | bigint | boolean;
 export type Operand = LazyArray | Scalar;
 
 export interface ReduceOptions {

@@ -7,13 +7,14 @@
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
 import { Block, cStrides, sizeOf } from "../core/block";
-import { DType, TypedArray, allocate, castCode, isBool, isFloat, isInteger } from "../core/dtype";
+import { DType, TypedArray, allocate, castCode, convertCode, floatToInt64, floatToUint64, isBig, isBool, isFloat, isInteger } from "../core/dtype";
 import { Key, Task, dependentsCount, registerKernel, registerPass } from "../graph/graph";
 import { Expr } from "../ops/elementwise";
 import { exprCacheKey, wasmEvaluate } from "./wasm/runtime";
 import "./wasm/pass";
 
-function lit(v: number): string {
+function lit(v: number | bigint): string {
+  if (typeof v === "bigint") return `(${String(v)}n)`;
   if (Number.isNaN(v)) return "NaN";
   if (v === Infinity) return "Infinity";
   if (v === -Infinity) return "-Infinity";
@@ -29,6 +30,9 @@ export function codeOf(e: Expr, read: (i: number) => string): string {
   const d = e.dtype;
   const argT = e.args[0].dtype;
   const intish = isInteger(d) || isBool(d);
+  const big = isBig(d);
+  // the zero of the arguments' representation (bigint for int64 / uint64 arguments)
+  const z = isBig(argT) ? "0n" : "0";
   let v: string;
   switch (e.op) {
     case "add":
@@ -38,23 +42,23 @@ export function codeOf(e: Expr, read: (i: number) => string): string {
       v = `${a[0]} - ${a[1]}`;
       break;
     case "mul":
-      v = d === "int32" || d === "uint32" ? `Math.imul(${a[0]}, ${a[1]})` : `${a[0]} * ${a[1]}`;
+      v = d === "int32" || d === "uint32" ? `Math.imul(${a[0]}, ${a[1]})` : `${a[0]} * ${a[1]}`; // bigints: exact, then wrapped
       break;
     case "div":
       v = `${a[0]} / ${a[1]}`;
       break;
     case "floorDiv":
-      v = intish ? `__fdivi(${a[0]}, ${a[1]})` : d === "float32" ? `__fdivf32(${a[0]}, ${a[1]})` : `__fdivf(${a[0]}, ${a[1]})`;
+      v = big ? `__fdivb(${a[0]}, ${a[1]})` : intish ? `__fdivi(${a[0]}, ${a[1]})` : d === "float32" ? `__fdivf32(${a[0]}, ${a[1]})` : `__fdivf(${a[0]}, ${a[1]})`;
       break;
     case "mod":
-      v = intish ? `__modi(${a[0]}, ${a[1]})` : `__modf(${a[0]}, ${a[1]})`;
+      v = big ? `__modb(${a[0]}, ${a[1]})` : intish ? `__modi(${a[0]}, ${a[1]})` : `__modf(${a[0]}, ${a[1]})`;
       break;
     case "pow":
       // a float to the constant power 2 is a square: x * x is exact in float64 for float32 x, and
       // Math.pow(x, 2) (fdlibm) returns x * x, so the value is the same, without a libm call
       // (numpy itself runs `x ** 2` as np.square)
       if (!intish && e.args[1].t === "const" && e.args[1].v === 2) v = `__sq(${a[0]})`;
-      else v = intish ? `__powi(${a[0]}, ${a[1]})` : `__powf(${a[0]}, ${a[1]})`;
+      else v = big ? `__powb(${a[0]}, ${a[1]})` : intish ? `__powi(${a[0]}, ${a[1]})` : `__powf(${a[0]}, ${a[1]})`;
       break;
     case "maximum":
       v = `__max(${a[0]}, ${a[1]})`;
@@ -93,13 +97,13 @@ export function codeOf(e: Expr, read: (i: number) => string): string {
       v = `${a[0]} !== ${a[1]}`;
       break;
     case "logicalAnd":
-      v = `(${a[0]} !== 0) && (${a[1]} !== 0)`;
+      v = `(${a[0]} !== ${z}) && (${a[1]} !== ${z})`;
       break;
     case "logicalOr":
-      v = `(${a[0]} !== 0) || (${a[1]} !== 0)`;
+      v = `(${a[0]} !== ${z}) || (${a[1]} !== ${z})`;
       break;
     case "logicalXor":
-      v = `(${a[0]} !== 0) !== (${a[1]} !== 0)`;
+      v = `(${a[0]} !== ${z}) !== (${a[1]} !== ${z})`;
       break;
     case "bitwiseAnd":
       v = `${a[0]} & ${a[1]}`;
@@ -114,22 +118,23 @@ export function codeOf(e: Expr, read: (i: number) => string): string {
       v = `(${a[0]} !== 0 ? ${a[1]} : ${a[2]})`;
       break;
     case "cast":
+      if (isBig(argT) || big) return convertCode(argT, d, a[0]);
       v = isFloat(argT) && (isInteger(d) || isBool(d)) ? (isBool(d) ? `${a[0]} !== 0` : `__trunc(${a[0]})`) : a[0];
       break;
     case "neg":
       v = `-${a[0]}`;
       break;
     case "abs":
-      v = `Math.abs(${a[0]})`;
+      v = big ? `(${a[0]} < 0n ? -${a[0]} : ${a[0]})` : `Math.abs(${a[0]})`;
       break;
     case "sign":
-      v = `__sign(${a[0]})`;
+      v = big ? `__signb(${a[0]})` : `__sign(${a[0]})`;
       break;
     case "square":
-      v = d === "int32" || d === "uint32" ? `__sqi(${a[0]})` : `__sq(${a[0]})`;
+      v = d === "int32" || d === "uint32" ? `__sqi(${a[0]})` : big ? `${a[0]} * ${a[0]}` : `__sq(${a[0]})`;
       break;
     case "reciprocal":
-      v = intish ? `__trunc(1 / ${a[0]})` : `1 / ${a[0]}`;
+      v = big ? `__recipb(${a[0]})` : intish ? `__trunc(1 / ${a[0]})` : `1 / ${a[0]}`;
       break;
     case "sqrt":
       v = `Math.sqrt(${a[0]})`;
@@ -183,16 +188,16 @@ export function codeOf(e: Expr, read: (i: number) => string): string {
       v = `__rint(${a[0]})`;
       break;
     case "isnan":
-      v = `${a[0]} !== ${a[0]}`;
+      v = isBig(argT) ? "false" : `${a[0]} !== ${a[0]}`;
       break;
     case "isinf":
-      v = `(${a[0]} === Infinity || ${a[0]} === -Infinity)`;
+      v = isBig(argT) ? "false" : `(${a[0]} === Infinity || ${a[0]} === -Infinity)`;
       break;
     case "isfinite":
-      v = `Number.isFinite(${a[0]})`;
+      v = isBig(argT) ? "true" : `Number.isFinite(${a[0]})`;
       break;
     case "logicalNot":
-      v = `${a[0]} === 0`;
+      v = `${a[0]} === ${z}`;
       break;
     default:
       throw new Error(`internal: unknown elementwise op ${e.op}`);
@@ -222,6 +227,22 @@ function floorDivFloat(a: number, b: number, r: (x: number) => number): number {
 }
 const id = (x: number) => x;
 
+const I64_MIN = -(2n ** 63n);
+
+/** 64-bit integer power (numpy: a negative exponent raises; the result wraps around). */
+function powBig(a: bigint, b: bigint): bigint {
+  if (b < 0n) throw new RangeError("pow: integers to negative integer powers are not allowed (as numpy); convert to float first");
+  let r = 1n;
+  let base = BigInt.asUintN(64, a);
+  let e = b;
+  while (e > 0n) {
+    if (e & 1n) r = BigInt.asUintN(64, r * base);
+    base = BigInt.asUintN(64, base * base);
+    e >>= 1n;
+  }
+  return r; // the caller's cast wraps it into int64 / uint64
+}
+
 /** Helpers the generated code calls. */
 const HELPERS = {
   __sq: (x: number) => x * x,
@@ -231,6 +252,24 @@ const HELPERS = {
   /** C's pow: pow(1, y) is 1 for every y (NaN too) and pow(-1, +-inf) is 1, where Math.pow gives NaN. */
   __powf: (a: number, b: number) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   __trunc: (x: number) => (Number.isFinite(x) ? Math.trunc(x) : 0),
+  __f2i64: floatToInt64,
+  __f2u64: floatToUint64,
+  /** numpy's int64 / uint64 floor_divide: floor of the quotient; division by zero gives 0 (numpy warns). */
+  __fdivb: (a: bigint, b: bigint) => {
+    if (b === 0n) return 0n;
+    const q = a / b;
+    return (a % b !== 0n) && (a < 0n) !== (b < 0n) ? q - 1n : q;
+  },
+  /** numpy's int64 / uint64 remainder: the sign of the divisor; a zero divisor gives 0. */
+  __modb: (a: bigint, b: bigint) => {
+    if (b === 0n) return 0n;
+    const r = a % b;
+    return r !== 0n && (r < 0n) !== (b < 0n) ? r + b : r;
+  },
+  __powb: powBig,
+  __signb: (x: bigint) => (x > 0n ? 1n : x < 0n ? -1n : 0n),
+  /** numpy's integer reciprocal: 1 / x truncated; 1 / 0 gives the most negative int64 (x86). */
+  __recipb: (x: bigint) => (x === 0n ? I64_MIN : 1n / x),
   __fdivi: (a: number, b: number) => (b === 0 ? 0 : Math.floor(a / b)),
   __modi: (a: number, b: number) => (b === 0 ? 0 : a - Math.floor(a / b) * b),
   __modf: (a: number, b: number) => {
@@ -279,10 +318,12 @@ export function withHelpers<F>(src: string): F {
 
 /** A cache key for an expression (NaN / Infinity / -0 constants kept distinct). */
 export function exprKey(e: Expr): string {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v));
+  return JSON.stringify(e, (_k, v: unknown) =>
+    typeof v === "bigint" ? `#${String(v)}n` : typeof v === "number" && (!Number.isFinite(v) || Object.is(v, -0)) ? `#${Object.is(v, -0) ? "-0" : String(v)}` : v,
+  );
 }
 
-type Loop = (ins: ArrayLike<number>[], offs: number[], strides: number[][], out: { [i: number]: number }, shape: number[]) => void;
+type Loop = (ins: ArrayLike<number | bigint>[], offs: number[], strides: number[][], out: TypedArray, shape: number[]) => void;
 const loopCache = new Map<string, Loop>();
 
 /**

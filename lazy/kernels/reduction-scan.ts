@@ -4,7 +4,7 @@
  * them; lazy/ops/reduction.ts builds the tree).
  */
 import { Block } from "../core/block";
-import { TypedArray, dtypeOfTypedArray } from "../core/dtype";
+import { TypedArray, dtypeOfTypedArray, floatToInt64, floatToUint64, isBig, isBigArray } from "../core/dtype";
 import { exprCacheKey, wasmScan } from "./wasm/runtime";
 import { blockBroadcastShape, broadcastStrides, codeOf, exprKey, withHelpers } from "./elementwise";
 import { Expr } from "../ops/elementwise";
@@ -215,7 +215,8 @@ export function scanFor(op: ScanOp, d: TypedArray): ScanFn {
   const key = `${op}|${d.constructor.name}`;
   let fn = scanCache.get(key);
   if (!fn) {
-    fn = (new Function(scanSource(op)) as () => ScanFn)();
+    // int64 / uint64 elements are bigints: a float accumulation (means, moments) reads them as numbers
+    fn = (new Function(isBigArray(d) ? scanSource(op, (q) => `Number(d[${q}])`) : scanSource(op)) as () => ScanFn)();
     scanCache.set(key, fn);
   }
   return fn;
@@ -255,7 +256,9 @@ export function fusedInput(op: ScanOp, e: Expr, inputs: readonly Block[]): Fused
   let fn = fusedCache.get(sig);
   if (!fn) {
     const decl = inputs.map((_, i) => `const in${i} = ins[${i}], dl${i} = dl[${i}];`).join(" ");
-    const R = (q: string) => codeOf(e, (i) => (single[i] ? `in${i}[dl${i}]` : `in${i}[${q} + dl${i}]`));
+    const code = (q: string) => codeOf(e, (i) => (single[i] ? `in${i}[dl${i}]` : `in${i}[${q} + dl${i}]`));
+    // an int64 / uint64 expression has bigint values: a float accumulation reads them as numbers
+    const R = isBig(e.dtype) ? (q: string) => `Number(${code(q)})` : code;
     fn = withHelpers<ScanFn>(scanSource(op, R, decl));
     fusedCache.set(sig, fn);
   }
@@ -314,13 +317,92 @@ export function scan(op: ScanOp, b: Block, reduced: readonly boolean[], acc: Flo
   if (op === "sum") {
     if (fused ? wasmScan(fused.e, exprCacheKey(fused.e), fused.ins, fused.dl, fused.single, b.offset, len, is, os, acc) : wasmScan(plainInput(b.data), dtypeOfTypedArray(b.data), [b.data], [0], [false], b.offset, len, is, os, acc)) return;
   }
-  if (fused) fused.fn(b.data, b.offset, len, is, os, acc, mu, fused.ins, fused.dl);
-  else scanFor(op, b.data)(b.data, b.offset, len, is, os, acc, mu);
+  if (fused) fused.fn(b.data as ArrayLike<number>, b.offset, len, is, os, acc, mu, fused.ins, fused.dl);
+  else scanFor(op, b.data)(b.data as ArrayLike<number>, b.offset, len, is, os, acc, mu);
 }
 
 /** The expression of a plain (unfused) block: its one input. */
 function plainInput(d: TypedArray): Expr {
   return { t: "in", i: 0, dtype: dtypeOfTypedArray(d) };
 }
+
+export type BigAcc = BigInt64Array | BigUint64Array;
+
+/** The largest |x| of an integer typed array's elements (for the exactness of a float64 sum), or null. */
+export function maxAbsOf(d: TypedArray): number | null {
+  if (d instanceof Uint8Array || d instanceof Int8Array) return 255;
+  if (d instanceof Int16Array || d instanceof Uint16Array) return 65535;
+  if (d instanceof Int32Array || d instanceof Uint32Array) return 4294967295;
+  return null;
+}
+
+/**
+ * The chunk step of a 64-bit integer accumulation: every element converted to a bigint (floats as
+ * numpy's astype: truncated) and folded into `acc`, whose stores wrap modulo 2^64 as numpy's int64 /
+ * uint64 arithmetic does.
+ */
+export function bigScan(op: "sum" | "prod" | "max" | "min", b: Block, reduced: readonly boolean[], acc: BigAcc): void {
+  if (sizeOfShape(b.shape) === 0) return;
+  const { len, is, os } = scanAxes(b, reduced);
+  const d = b.data as unknown as ArrayLike<number | bigint>;
+  const toBig: (x: number | bigint) => bigint = isBigArray(b.data)
+    ? (x) => x as bigint
+    : b.data instanceof Float32Array || b.data instanceof Float64Array
+      ? acc instanceof BigUint64Array
+        ? (x) => floatToUint64(x as number)
+        : (x) => floatToInt64(x as number)
+      : (x) => BigInt(x as number);
+  const a = acc as unknown as { [i: number]: bigint };
+  const D = len.length;
+  const L = len[D - 1];
+  const s = is[D - 1];
+  const t = os[D - 1];
+  const idx = new Array<number>(D).fill(0);
+  let p0 = b.offset;
+  let o0 = 0;
+  while (true) {
+    switch (op) {
+      case "sum":
+        for (let k = 0, q = p0, o = o0; k < L; k++, q += s, o += t) a[o] += toBig(d[q]);
+        break;
+      case "prod":
+        for (let k = 0, q = p0, o = o0; k < L; k++, q += s, o += t) a[o] *= toBig(d[q]);
+        break;
+      case "max":
+        for (let k = 0, q = p0, o = o0; k < L; k++, q += s, o += t) {
+          const x = toBig(d[q]);
+          if (x > a[o]) a[o] = x;
+        }
+        break;
+      case "min":
+        for (let k = 0, q = p0, o = o0; k < L; k++, q += s, o += t) {
+          const x = toBig(d[q]);
+          if (x < a[o]) a[o] = x;
+        }
+        break;
+    }
+    let ax = D - 2;
+    while (ax >= 0) {
+      idx[ax]++;
+      p0 += is[ax];
+      o0 += os[ax];
+      if (idx[ax] < len[ax]) break;
+      p0 -= is[ax] * len[ax];
+      o0 -= os[ax] * len[ax];
+      idx[ax] = 0;
+      ax--;
+    }
+    if (ax < 0) return;
+  }
+}
+
+/** The initial value of a 64-bit accumulator. */
+export function bigInit(op: "sum" | "prod" | "max" | "min", acc: "int64" | "uint64"): bigint {
+  if (op === "sum") return 0n;
+  if (op === "prod") return 1n;
+  if (op === "max") return acc === "int64" ? -(2n ** 63n) : 0n;
+  return acc === "int64" ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+}
+
 
 export const INIT: Record<ScanOp, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity, any: 0, all: 1, sqdev: 0 };

@@ -8,15 +8,20 @@
  * the output laid out in C order over its "kept" shape (the block's shape with 1 on reduced axes),
  * and `n`, the number of input elements reduced into each value (the same for every position).
  *
- * Accumulation is in float64 (sums, products, moments); float32 results are rounded at the end.
- * var/std combine moments with Chan's parallel formula (n, mean, M2).
+ * Accumulation is in float64 (float sums, products, moments; means of integers); float32 results
+ * are rounded at the end. Integer sums and products accumulate in int64 / uint64 (numpy's
+ * accumulator types: bool / int8-32 -> int64, uint8-32 -> uint64), exactly and wrapping around as
+ * numpy does: in BigInt64Array / BigUint64Array partials (whose stores wrap modulo 2^64), with a
+ * float64 scan first where it is exact (small integers: n * max|x| < 2^53). min / max / argmax /
+ * argmin of int64 / uint64 compare bigints. var/std combine moments with Chan's parallel formula
+ * (n, mean, M2).
  */
 import { Block, cStrides } from "../core/block";
-import { DType, allocate, isFloat } from "../core/dtype";
+import { DType, allocate, castValue, isBig, isBool, isFloat } from "../core/dtype";
 import { dependentsCount, registerKernel, registerPass } from "../graph/graph";
 import { ElementwiseParams, evaluateScratch } from "./elementwise";
 import { Expr } from "../ops/elementwise";
-import { ScanOp, fusedInput, scan, INIT, keptShape, sizeOfShape } from "./reduction-scan";
+import { BigAcc, ScanOp, bigInit, bigScan, fusedInput, maxAbsOf, scan, INIT, keptShape, sizeOfShape } from "./reduction-scan";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";
 export type ArgKind = "argmax" | "argmin";
@@ -29,8 +34,12 @@ export interface Partial {
   n: number;
   /** Shape of the block with the reduced axes set to 1. */
   shape: number[];
-  /** sum / product / min / max / any / all (0 or 1) / mean's sum / var's mean / arg's value. */
-  v: Float64Array;
+  /**
+   * sum / product / min / max / any / all (0 or 1) / mean's sum / var's mean / arg's value: float64,
+   * or bigints for 64-bit integer accumulators (sums and products of integers, min / max / arg of
+   * int64 / uint64).
+   */
+  v: Float64Array | BigInt64Array | BigUint64Array;
   /** var / std: sum of squared deviations from `v`. */
   m2?: Float64Array;
   /** argmax / argmin: index (into the flattened array, or along the axis) of `v`; -1 when empty. */
@@ -43,9 +52,36 @@ export interface ChunkParams {
   kind: ReductionKind;
   /** Per axis: reduced or not. */
   reduced: boolean[];
+  /** A 64-bit integer accumulator (integer sums / products; min / max of int64 / uint64). */
+  acc?: "int64" | "uint64";
+}
+
+function bigChunkPartial(inputs: unknown[], p: ChunkParams, acc: "int64" | "uint64"): Partial {
+  const op = p.kind as "sum" | "prod" | "max" | "min";
+  const b = chunkInput(inputs, p.pre);
+  const shape = keptShape(b.shape, p.reduced);
+  const size = sizeOfShape(shape);
+  let n = 1;
+  b.shape.forEach((s, a) => {
+    if (p.reduced[a]) n *= s;
+  });
+  const v: BigAcc = acc === "int64" ? new BigInt64Array(size) : new BigUint64Array(size);
+  const m = maxAbsOf(b.data);
+  if (op === "sum" && m !== null && n * m < 2 ** 53) {
+    // small integers: the float64 scan is exact here (every partial sum stays below 2^53)
+    const f = allocate("float64", size, false) as Float64Array;
+    scan("sum", b, p.reduced, f, null);
+    for (let k = 0; k < size; k++) v[k] = BigInt(f[k]);
+    return { n, shape, v };
+  }
+  const init = bigInit(op, acc);
+  if (init !== 0n) v.fill(init);
+  bigScan(op, b, p.reduced, v);
+  return { n, shape, v };
 }
 
 function chunkPartial(inputs: unknown[], p: ChunkParams): Partial {
+  if (p.acc) return bigChunkPartial(inputs, p, p.acc);
   const kind = p.kind;
   const op: ScanOp = kind === "mean" || kind === "var" || kind === "std" ? "sum" : kind;
   // a fused expression is evaluated inside the scan loop (one pass, nothing stored) when the scan
@@ -98,7 +134,8 @@ function argChunk(b: Block, p: ArgChunkParams): Partial {
   b.shape.forEach((s, a) => {
     if (p.reduced[a]) n *= s;
   });
-  const v = allocate("float64", size) as Float64Array;
+  // int64 / uint64 values are compared as bigints (the comparisons below work on either)
+  const v = (b.data instanceof BigInt64Array ? new BigInt64Array(size) : b.data instanceof BigUint64Array ? new BigUint64Array(size) : allocate("float64", size)) as Float64Array;
   const ix = allocate("float64", size) as Float64Array;
   ix.fill(-1);
   if (sizeOfShape(b.shape) > 0) {
@@ -119,7 +156,7 @@ function argChunk(b: Block, p: ArgChunkParams): Partial {
     const t = oss[D - 1];
     const gs = gx[D - 1];
     const idx = new Array<number>(D).fill(0);
-    const d = b.data;
+    const d = b.data as unknown as Float64Array; // or bigints: the same comparisons
     const isMax = p.kind === "argmax";
     let q0 = b.offset;
     let o0 = 0;
@@ -186,10 +223,68 @@ export interface AggregateParams extends CombineParams {
   ddof: number;
 }
 
+/** combine for bigint partials (64-bit integer sums / products / min / max, and arg of int64 / uint64). */
+function combineBig(parts: readonly Partial[], kind: AnyKind): Partial {
+  const first = parts[0];
+  const size = first.v.length;
+  const v = first.v.slice() as BigAcc;
+  const a = v as unknown as { [i: number]: bigint };
+  let n = first.n;
+  const out: Partial = { n, shape: first.shape.slice(), v };
+  if (kind === "argmax" || kind === "argmin") {
+    const ix = (first.i as Float64Array).slice();
+    const isMax = kind === "argmax";
+    for (let j = 1; j < parts.length; j++) {
+      const pb = parts[j];
+      n += pb.n;
+      const vb = pb.v as unknown as { [i: number]: bigint };
+      const ib = pb.i as Float64Array;
+      for (let k = 0; k < size; k++) {
+        const ci = ib[k];
+        if (ci < 0) continue;
+        const bi = ix[k];
+        const x = vb[k];
+        const c = a[k];
+        if (bi < 0 || (isMax ? x > c || (x === c && ci < bi) : x < c || (x === c && ci < bi))) {
+          a[k] = x;
+          ix[k] = ci;
+        }
+      }
+    }
+    out.i = ix;
+    out.n = n;
+    return out;
+  }
+  for (let j = 1; j < parts.length; j++) {
+    const pb = parts[j];
+    const vb = pb.v as unknown as { [i: number]: bigint };
+    n += pb.n;
+    switch (kind) {
+      case "sum":
+        for (let k = 0; k < size; k++) a[k] += vb[k];
+        break;
+      case "prod":
+        for (let k = 0; k < size; k++) a[k] *= vb[k];
+        break;
+      case "max":
+        for (let k = 0; k < size; k++) if (vb[k] > a[k]) a[k] = vb[k];
+        break;
+      case "min":
+        for (let k = 0; k < size; k++) if (vb[k] < a[k]) a[k] = vb[k];
+        break;
+      default:
+        throw new Error(`internal: ${kind} has no bigint partials`);
+    }
+  }
+  out.n = n;
+  return out;
+}
+
 /** Fold the partials of one group (all of the same kept shape) into a new partial. */
 function combine(parts: readonly Partial[], kind: AnyKind): Partial {
   const first = parts[0];
   const size = first.v.length;
+  if (!(first.v instanceof Float64Array)) return combineBig(parts, kind);
   const v = allocate("float64", size) as Float64Array;
   v.set(first.v);
   let n = first.n;
@@ -202,7 +297,7 @@ function combine(parts: readonly Partial[], kind: AnyKind): Partial {
       const nb = pb.n;
       if (nb === 0) continue;
       if (n === 0) {
-        v.set(pb.v);
+        v.set(pb.v as Float64Array);
         m2.set(pb.m2 as Float64Array);
         n = nb;
         continue;
@@ -211,7 +306,7 @@ function combine(parts: readonly Partial[], kind: AnyKind): Partial {
       const nt = n + nb;
       const fb = nb / nt;
       const fab = (n * nb) / nt;
-      const vb = pb.v;
+      const vb = pb.v as Float64Array;
       const mb = pb.m2 as Float64Array;
       for (let k = 0; k < size; k++) {
         const delta = vb[k] - v[k];
@@ -231,7 +326,7 @@ function combine(parts: readonly Partial[], kind: AnyKind): Partial {
     for (let j = 1; j < parts.length; j++) {
       const pb = parts[j];
       n += pb.n;
-      const vb = pb.v;
+      const vb = pb.v as Float64Array;
       const ib = pb.i as Float64Array;
       for (let k = 0; k < size; k++) {
         const ci = ib[k];
@@ -255,7 +350,7 @@ function combine(parts: readonly Partial[], kind: AnyKind): Partial {
   }
   for (let j = 1; j < parts.length; j++) {
     const pb = parts[j];
-    const vb = pb.v;
+    const vb = pb.v as Float64Array;
     n += pb.n;
     switch (kind) {
       case "sum":
@@ -309,10 +404,18 @@ function aggregate(parts: readonly Partial[], p: AggregateParams): Block {
   if (size > 0 && n === 0 && (kind === "argmax" || kind === "argmin")) {
     throw new RangeError(`${kind}: attempt to get ${kind} of an empty sequence`);
   }
-  let src: Float64Array = v;
+  if (!(v instanceof Float64Array) && kind !== "argmax" && kind !== "argmin") {
+    // bigint partials: 64-bit integer results (wrapped again into a narrower integer dtype if asked)
+    if (isBig(p.dtype)) (out as BigAcc).set(v);
+    else if (isFloat(p.dtype)) for (let k = 0; k < size; k++) out[k] = castValue(p.dtype, v[k]) as number;
+    else if (isBool(p.dtype)) for (let k = 0; k < size; k++) out[k] = v[k] !== 0n ? 1 : 0;
+    else for (let k = 0; k < size; k++) out[k] = Number(BigInt.asIntN(32, v[k]));
+    return { data: out, shape, stride: cStrides(shape), offset: 0 };
+  }
+  let src = v as Float64Array;
   if (kind === "mean") {
     src = allocate("float64", size) as Float64Array;
-    for (let k = 0; k < size; k++) src[k] = v[k] / n;
+    for (let k = 0; k < size; k++) src[k] = (v as Float64Array)[k] / n;
   } else if (kind === "var" || kind === "std") {
     const m2 = c.m2 as Float64Array;
     const den = Math.max(n - p.ddof, 0);
@@ -324,7 +427,10 @@ function aggregate(parts: readonly Partial[], p: AggregateParams): Block {
   if (p.dtype === "bool") {
     for (let k = 0; k < size; k++) out[k] = src[k] !== 0 ? 1 : 0;
   } else if (isFloat(p.dtype)) {
-    out.set(src);
+    (out as Float64Array).set(src);
+  } else if (isBig(p.dtype)) {
+    const w = out as BigAcc;
+    for (let k = 0; k < size; k++) w[k] = castValue(p.dtype, src[k]) as bigint;
   } else {
     // integer dtypes: truncation toward zero and wrap-around (typed-array conversion), NaN -> 0
     for (let k = 0; k < size; k++) out[k] = src[k];

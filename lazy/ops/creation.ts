@@ -4,7 +4,7 @@
  */
 import { Block, makeBlock, emptyBlock, view, sizeOf, isBlock, cStrides, dtypeOf, isObjectArray } from "../core/block";
 import { ChunksSpec, blockShape, cumulative, normalizeChunks } from "../core/chunks";
-import { DType, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, itemsize } from "../core/dtype";
+import { DType, ScalarValue, TypedArray, allocate, castValue, checkDType, dtypeOfTypedArray, isBig, isBigArray, itemsize, scalarDefaultType, scalarKind } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray } from "../core/array";
 import "./bind";
@@ -23,7 +23,7 @@ export interface CreationOptions {
   dtype?: DType;
 }
 
-type Nested = number | boolean | readonly Nested[];
+type Nested = number | bigint | boolean | readonly Nested[];
 
 function nestedShape(x: Nested): number[] {
   const shape: number[] = [];
@@ -41,10 +41,10 @@ function fillNested(x: Nested, shape: number[], out: TypedArray, isBool: boolean
   const rec = (v: Nested, a: number, path: number[]) => {
     if (a === shape.length) {
       if (Array.isArray(v)) throw new RangeError(`fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a number, found a list`);
-      if (typeof v !== "number" && typeof v !== "boolean") {
-        throw new TypeError(`fromArray: element at [${path.join(", ")}] is ${typeof v}, expected a number or boolean`);
+      if (typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint") {
+        throw new TypeError(`fromArray: element at [${path.join(", ")}] is ${typeof v}, expected a number, bigint or boolean`);
       }
-      out[k++] = isBool ? (v ? 1 : 0) : +v;
+      out[k++] = isBool ? (v ? 1 : 0) : (v as number);
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[a]) {
@@ -85,18 +85,26 @@ export function toBlock(data: unknown, dtype?: DType): { block: Block; dtype: DT
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     return toBlock(makeBlock(data as TypedArray, [(data as TypedArray).length]), dtype);
   }
-  if (typeof data === "number" || typeof data === "boolean" || Array.isArray(data)) {
+  if (typeof data === "number" || typeof data === "boolean" || typeof data === "bigint" || Array.isArray(data)) {
+    // JS numbers give float64 (a JS number array is as often a float computation's output as an
+    // integer one); bigints give int64 (uint64 when one is above 2^63 - 1), as numpy types python ints
     const nested = data as Nested;
     const leaf = firstLeaf(nested);
-    const d = dtype ?? (typeof leaf === "boolean" ? "bool" : "float64");
-    checkDType(d, "fromArray");
     const shape = nestedShape(nested);
+    const vals = new Array<ScalarValue>(sizeOf(shape));
+    fillNested(nested, shape, vals as unknown as TypedArray, false);
+    let d: DType;
+    if (dtype !== undefined) d = dtype;
+    else if (typeof leaf === "boolean") d = "bool";
+    else if (typeof leaf === "bigint") d = vals.some((v) => typeof v === "bigint" && v > 9223372036854775807n) ? "uint64" : "int64";
+    else d = "float64";
+    checkDType(d, "fromArray");
     const out = allocate(d, sizeOf(shape));
-    if (d === "float64" || d === "float32" || d === "bool") fillNested(nested, shape, out, d === "bool");
-    else {
-      const tmp = new Float64Array(sizeOf(shape));
-      fillNested(nested, shape, tmp, false);
-      for (let i = 0; i < tmp.length; i++) out[i] = castValue(d, tmp[i]);
+    if (!isBig(d) && (d === "float64" || d === "float32" || d === "bool") && !vals.some((v) => typeof v === "bigint")) {
+      fillNested(nested, shape, out, d === "bool");
+    } else {
+      const w = out as unknown as { [i: number]: number | bigint };
+      for (let i = 0; i < vals.length; i++) w[i] = castValue(d, vals[i]);
     }
     return { block: makeBlock(out, shape), dtype: d };
   }
@@ -116,7 +124,7 @@ function copyCast(src: Block, dst: Block, d: DType): void {
       r -= i * st[a];
       o += i * src.stride[a];
     }
-    dst.data[k] = castValue(d, src.data[o]);
+    (dst.data as unknown as { [i: number]: number | bigint })[k] = castValue(d, src.data[o]);
   }
 }
 
@@ -157,11 +165,12 @@ export function fromArray(data: unknown, opts: FromArrayOptions = {}): LazyArray
 interface FullParams {
   shape: number[];
   dtype: DType;
-  value: number;
+  /** A bigint for int64 / uint64. */
+  value: number | bigint;
 }
 registerKernel<FullParams>("full", (_i, p) => {
   const b = emptyBlock(p.dtype, p.shape);
-  if (p.value !== 0) b.data.fill(p.value);
+  if (p.value !== 0 && p.value !== 0n) (b.data as Float64Array).fill(p.value as number);
   return b;
 });
 
@@ -172,15 +181,21 @@ function checkShape(shape: readonly number[], where: string): number[] {
   return shape.slice();
 }
 
-/** An array of `shape` filled with `value`. */
-export function full(shape: readonly number[], value: number | boolean, opts: CreationOptions = {}): LazyArray {
+/**
+ * An array of `shape` filled with `value`. Without a dtype: numpy's type of the value (an integral
+ * number or a bigint: int64, uint64 above 2^63 - 1; any other number: float64; a boolean: bool).
+ */
+export function full(shape: readonly number[], value: ScalarValue, opts: CreationOptions = {}): LazyArray {
   const s = checkShape(shape, "full");
-  const dtype = checkDType(opts.dtype ?? (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "float64" : "float64"), "full");
+  if (typeof value !== "number" && typeof value !== "boolean" && typeof value !== "bigint") {
+    throw new TypeError(`full: the fill value must be a number, bigint or boolean, got ${value === null ? "null" : typeof value}`);
+  }
+  const dtype = checkDType(opts.dtype ?? scalarDefaultType(value), "full");
   const v = castValue(dtype, value);
   const chunks = normalizeChunks(opts.chunks ?? "auto", s, { dtype });
   const layer = new Layer({
     kind: "creation",
-    label: v === 0 ? "zeros" : v === 1 ? "ones" : "full",
+    label: v === 0 || v === 0n ? "zeros" : v === 1 || v === 1n ? "ones" : "full",
     chunks,
     dtype,
     dependencies: [],
@@ -189,12 +204,14 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   return new LazyArray(layer);
 }
 
+/** numpy.zeros (float64 unless a dtype is given). */
 export function zeros(shape: readonly number[], opts: CreationOptions = {}): LazyArray {
-  return full(shape, 0, opts);
+  return full(shape, 0, { ...opts, dtype: opts.dtype ?? "float64" });
 }
 
+/** numpy.ones (float64 unless a dtype is given). */
 export function ones(shape: readonly number[], opts: CreationOptions = {}): LazyArray {
-  return full(shape, 1, opts);
+  return full(shape, 1, { ...opts, dtype: opts.dtype ?? "float64" });
 }
 
 interface RangeParams {
@@ -210,6 +227,21 @@ registerKernel<RangeParams>("range", (_i, p) => {
   // delta = (start + step) - start (for floats this can differ from step in the last bit)
   const second = p.start + p.step;
   const delta = second - p.start;
+  if (isBigArray(out)) {
+    // integers: exact in bigints (numpy's int64 arange)
+    const s0 = BigInt(p.start);
+    const st = BigInt(p.step);
+    const wrap = out instanceof BigInt64Array ? (x: bigint) => BigInt.asIntN(64, x) : (x: bigint) => BigInt.asUintN(64, x);
+    if (Number.isInteger(p.start) && Number.isInteger(p.step)) {
+      for (let i = 0; i < p.count; i++) out[i] = wrap(s0 + BigInt(p.offset + i) * st);
+    } else {
+      for (let i = 0; i < p.count; i++) {
+        const k = p.offset + i;
+        out[i] = castValue(p.dtype, k === 0 ? p.start : k === 1 ? second : p.start + k * delta) as bigint;
+      }
+    }
+    return makeBlock(out, [p.count]);
+  }
   for (let i = 0; i < p.count; i++) {
     const k = p.offset + i;
     out[i] = k === 0 ? p.start : k === 1 ? second : p.start + k * delta;
@@ -254,7 +286,7 @@ function rangeLayer(label: string, n: number, dtype: DType, chunksSpec: ChunksSp
 
 /**
  * numpy.arange: `arange(stop)`, `arange(start, stop)` or `arange(start, stop, step)`. Integral
- * arguments give float64 unless a dtype is given (numpy's int64 is float64 here).
+ * arguments give int64 (as numpy's python ints), any other float64, unless a dtype is given.
  */
 export function arange(start: number, stop?: number, step = 1, opts: CreationOptions = {}): LazyArray {
   if (stop === undefined) {
@@ -263,7 +295,8 @@ export function arange(start: number, stop?: number, step = 1, opts: CreationOpt
   }
   if (step === 0 || !Number.isFinite(step)) throw new RangeError("arange: step must be a finite non-zero number");
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const dtype = checkDType(opts.dtype ?? "float64", "arange");
+  const ints = [start, stop, step].every((v) => scalarKind(v) === 1);
+  const dtype = checkDType(opts.dtype ?? (ints ? "int64" : "float64"), "arange");
   return rangeLayer("arange", n, dtype, opts.chunks, (offset, count) => ({ start, step, offset, count, dtype }) satisfies RangeParams, "range");
 }
 
@@ -327,6 +360,18 @@ interface RandomParams {
 }
 
 registerKernel<RandomParams>("random", (_i, p) => {
+  if (isBig(p.dtype)) {
+    // int64 / uint64: drawn as float64 (exact integers), then converted
+    const f = randomBlock({ ...p, dtype: "float64" });
+    const out = emptyBlock(p.dtype, p.shape);
+    const w = out.data as BigInt64Array;
+    for (let i = 0; i < w.length; i++) w[i] = castValue(p.dtype, f.data[i]) as bigint;
+    return out;
+  }
+  return randomBlock(p);
+});
+
+function randomBlock(p: RandomParams): Block {
   const out = emptyBlock(p.dtype, p.shape);
   const data = out.data;
   const nd = p.shape.length;
@@ -368,7 +413,7 @@ registerKernel<RandomParams>("random", (_i, p) => {
     }
   }
   return out;
-});
+}
 
 export interface RandomOptions extends CreationOptions {
   /** Seed (an integer; default 0). The same seed gives the same values whatever the chunks. */
@@ -411,9 +456,9 @@ export const random = {
   normal(loc: number, scale: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
     return randomLayer("normal", loc, scale, shape, opts, "float64");
   },
-  /** Integers in [low, high) (dtype int32 unless given). */
+  /** Integers in [low, high) (dtype int64 unless given, as numpy's Generator.integers). */
   integers(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
-    return randomLayer("integers", low, high, shape, opts, "int32");
+    return randomLayer("integers", low, high, shape, opts, "int64");
   },
 };
 

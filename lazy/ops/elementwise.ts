@@ -6,11 +6,15 @@
  * Every node carries its dtype and its value is cast to it after the operation, so a fused chain
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
-import { DType, castValue, isFloat, isUnsigned, promoteTypes, resultType } from "../core/dtype";
+import { DType, ScalarValue, castValue, isFloat, isUnsigned, promoteTypes, resultType } from "../core/dtype";
 
+/**
+ * The expression IR. A node's value has its dtype's representation: a JS number for every dtype but
+ * int64 / uint64, a bigint for those (so a "const" of dtype int64 / uint64 holds a bigint).
+ */
 export type Expr =
   | { readonly t: "in"; readonly i: number; readonly dtype: DType }
-  | { readonly t: "const"; readonly v: number; readonly dtype: DType }
+  | { readonly t: "const"; readonly v: number | bigint; readonly dtype: DType }
   | { readonly t: "op"; readonly op: string; readonly dtype: DType; readonly args: readonly Expr[] };
 
 export const BINARY_OPS = [
@@ -142,9 +146,9 @@ export function binaryResultType(op: BinaryOp, common: DType): DType {
   return common;
 }
 
-export type Operand = { dtype: DType } | number | boolean;
+export type Operand = { dtype: DType } | ScalarValue;
 
-function opDType(o: Operand): DType | number | boolean {
+function opDType(o: Operand): DType | ScalarValue {
   return typeof o === "object" ? o.dtype : o;
 }
 
@@ -154,7 +158,7 @@ export function commonType(a: Operand, b: Operand): DType {
 }
 
 /** Build a constant node cast to dtype `d` (as numpy casts a python scalar to the loop type). */
-export function constExpr(v: number | boolean, d: DType): Expr {
+export function constExpr(v: ScalarValue, d: DType): Expr {
   return { t: "const", v: castValue(d, v), dtype: d };
 }
 

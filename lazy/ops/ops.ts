@@ -4,7 +4,7 @@
  */
 import { Chunks, UnknownChunksError, commonChunks, sameAxisChunks } from "../core/chunks";
 export { commonChunks };
-import { DType, checkDType, objectNotSupported, resultType, ufuncLoopType } from "../core/dtype";
+import { DType, checkBigScalar, checkDType, objectNotSupported, resultType, scalarDefaultType, ufuncLoopType } from "../core/dtype";
 import {   BinaryOp,
   Expr,
   UnaryOp,
@@ -99,10 +99,11 @@ export function elementwise(operands: readonly Operand[], build: (leaves: Expr[]
       }
       return inputExpr(i, o.dtype);
     }
-    if (typeof o !== "number" && typeof o !== "boolean") {
-      throw new TypeError(`${label}: operands must be LazyArrays, numbers or booleans, got ${describe(o)}`);
+    if (typeof o !== "number" && typeof o !== "boolean" && typeof o !== "bigint") {
+      throw new TypeError(`${label}: operands must be LazyArrays, numbers, bigints or booleans, got ${describe(o)}`);
     }
-    return constExpr(o, typeof o === "boolean" ? "bool" : "float64");
+    // a bigint keeps its exact value (int64, or uint64 above 2^63 - 1) until cast to the loop type
+    return constExpr(o, typeof o === "boolean" ? "bool" : typeof o === "bigint" ? scalarDefaultType(checkBigScalar(o, label)) : "float64");
   });
   const expr = build(leaves);
   if (arrays.length === 0) throw new TypeError(`${label}: at least one operand must be a LazyArray`);

@@ -28,7 +28,7 @@ interface CopyRegion {
 
 interface FillRegion {
   /** Constant (null for NaN, which JSON cannot hold). */
-  value: number | null;
+  value: number | bigint | null;
   count: number[];
   dst: number[];
 }
@@ -56,7 +56,7 @@ registerKernel<OverlapParams>("map-overlap", (inputs, p, local) => {
   for (const c of p.copies) copyInto(padded, c.dst, view(inputs[c.slot] as Block, c.start, c.count, c.step));
   for (const f of p.fills) {
     const one = allocate(p.inDtype, 1);
-    one[0] = f.value === null ? NaN : f.value;
+    (one as unknown as { [i: number]: number | bigint })[0] = f.value === null ? NaN : f.value;
     copyInto(padded, f.dst, { data: one, shape: f.count, stride: f.count.map(() => 0), offset: 0 });
   }
   const info: BlockInfo = decodeInfo(p.info);
@@ -140,7 +140,7 @@ function coerceBoundary(boundary: MapOverlapOptions["boundary"], nd: number): Bo
 /** One piece of the padded block along one axis. */
 type Piece =
   | { dst: number; len: number; block: number; start: number; step: number }
-  | { dst: number; len: number; value: number };
+  | { dst: number; len: number; value: number | bigint };
 
 /**
  * Apply `fn` to every block padded with `depth` elements from its neighbours (and the boundary at
@@ -256,8 +256,8 @@ export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOpti
           if ("value" in p) constAxis = ax;
         });
         if (constAxis >= 0) {
-          const v = (ps[constAxis] as { value: number }).value;
-          fills.push({ value: Number.isNaN(v) ? null : v, count, dst });
+          const v = (ps[constAxis] as { value: number | bigint }).value;
+          fills.push({ value: typeof v === "number" && Number.isNaN(v) ? null : v, count, dst });
           return;
         }
         const src = ps as { block: number; start: number; step: number }[];

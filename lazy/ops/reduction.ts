@@ -10,11 +10,16 @@
  * the output laid out in C order over its "kept" shape (the block's shape with 1 on reduced axes),
  * and `n`, the number of input elements reduced into each value (the same for every position).
  *
- * Accumulation is in float64 (sums, products, moments); float32 results are rounded at the end.
- * var/std combine moments with Chan's parallel formula (n, mean, M2).
+ * Accumulation is in float64 (float sums, products, moments; means of integers); float32 results
+ * are rounded at the end. Integer sums and products accumulate in int64 / uint64 (numpy's
+ * accumulator types: bool / int8-32 -> int64, uint8-32 -> uint64), exactly and wrapping around as
+ * numpy does: in BigInt64Array / BigUint64Array partials (whose stores wrap modulo 2^64), with a
+ * float64 scan first where it is exact (small integers: n * max|x| < 2^53). min / max / argmax /
+ * argmin of int64 / uint64 compare bigints. var/std combine moments with Chan's parallel formula
+ * (n, mean, M2).
  */
 import { Chunks, UnknownChunksError, cumulative, normalizeAxes, normalizeAxis } from "../core/chunks";
-import { DType, checkDType, objectNotSupported } from "../core/dtype";
+import { DType, checkDType, isBig, isFloat, isInteger, isUnsigned, objectNotSupported } from "../core/dtype";
 import { Key, Layer, Task } from "../graph/graph";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/array";
 import { ReductionKind, ArgKind, ChunkParams, ArgChunkParams, CombineParams, AggregateParams, NUMPY_NAME } from "../kernels/reduction";
@@ -178,8 +183,9 @@ function resultDType(kind: ReductionKind, d: DType): DType {
   switch (kind) {
     case "sum":
     case "prod":
-      // numpy: bool and integers accumulate in int64 / uint64 (float64 here)
-      return d === "float32" ? "float32" : "float64";
+      // numpy's accumulator types: bool and signed integers -> int64, unsigned -> uint64
+      if (isFloat(d)) return d;
+      return isUnsigned(d) ? "uint64" : "int64";
     case "mean":
     case "var":
     case "std":
@@ -239,7 +245,12 @@ export function reduce(x: LazyArray, kind: ReductionKind, opts: ReduceOptions & 
     );
   }
   const reduced = Array.from({ length: x.ndim }, (_, a) => axes.includes(a));
-  const chunkParams: ChunkParams = { kind, reduced };
+  // 64-bit integer accumulation (exact, wrapping): integer sums / products (a narrower integer
+  // dtype asked for wraps the same modulo 2^64 result), min / max of int64 / uint64
+  let acc: ChunkParams["acc"];
+  if ((kind === "sum" || kind === "prod") && isInteger(dtype)) acc = isUnsigned(dtype) ? "uint64" : "int64";
+  else if ((kind === "min" || kind === "max") && isBig(x.dtype)) acc = x.dtype as "int64" | "uint64";
+  const chunkParams: ChunkParams = acc ? { kind, reduced, acc } : { kind, reduced };
   return buildTree({
     x,
     label: kind,
@@ -264,12 +275,12 @@ function normalizeAxesFor(kind: string, axis: ReduceOptions["axis"], ndim: numbe
   }
 }
 
-const INT32_LIMIT = 2 ** 31;
+const INDEX_LIMIT = 2 ** 53;
 
 /**
  * argmax / argmin over one axis, or over the flattened array (axis null / omitted: the index into
  * the C-order flattened array, as numpy). Ties and NaNs as numpy: the first occurrence wins, and
- * the first NaN wins over any number. Indices are int32 (numpy gives int64).
+ * the first NaN wins over any number. Indices are int64, as numpy's.
  */
 export function argReduce(x: LazyArray, kind: ArgKind, opts: ArgReduceOptions): LazyArray {
   if (kind !== "argmax" && kind !== "argmin") throw new TypeError(`argReduce: unknown reduction ${JSON.stringify(kind)}; expected argmax or argmin`);
@@ -296,11 +307,8 @@ export function argReduce(x: LazyArray, kind: ArgKind, opts: ArgReduceOptions): 
     throw new UnknownChunksError(kind);
   }
   const size = ravel ? reducedSize(x, axes) : x.shape[axes[0]];
-  if (size >= INT32_LIMIT) {
-    throw new RangeError(
-      `${kind}: the ${ravel ? "flattened array" : `axis ${axes[0]}`} has ${size} elements, but indices are int32 (at most 2^31 - 1); ` +
-        `reduce along an axis, or over smaller pieces`,
-    );
+  if (size >= INDEX_LIMIT) {
+    throw new RangeError(`${kind}: the ${ravel ? "flattened array" : `axis ${axes[0]}`} has ${size} elements, more than indices are tracked for (2^53)`);
   }
   if (reducedSize(x, axes) === 0) {
     throw new RangeError(`${kind}: attempt to get ${kind} of an empty sequence (shape [${x.shape.join(", ")}])`);
@@ -322,12 +330,12 @@ export function argReduce(x: LazyArray, kind: ArgKind, opts: ArgReduceOptions): 
     axes,
     keepdims,
     split,
-    dtype: "int32",
+    dtype: "int64",
     chunk: (index) => {
       let g0 = 0;
       for (let a = 0; a < nd; a++) if (gx[a] !== 0) g0 += (offs[a] as number[])[index[a]] * gx[a];
       return { op: "reduction.argChunk", params: { kind, reduced, gx, g0 } satisfies ArgChunkParams };
     },
-    aggregate: { kind, dtype: "int32", drop: keepdims ? [] : axes, ddof: 0 },
+    aggregate: { kind, dtype: "int64", drop: keepdims ? [] : axes, ddof: 0 },
   });
 }

@@ -15,7 +15,7 @@ import "../ops/bind";
 import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "../core/block";
 import { cumulative } from "../core/chunks";
 import { CodecConfig, decodeChunk, encodeChunk } from "./codecs";
-import { DType, TypedArray, itemsize } from "../core/dtype";
+import { DType, TypedArray, castValue, itemsize } from "../core/dtype";
 import { importEsm } from "../core/esm";
 import { Layer, registerKernel, registerKernelModule } from "../graph/graph";
 
@@ -24,7 +24,7 @@ import { Layer, registerKernel, registerKernelModule } from "../graph/graph";
 
 /** A zarr v2 / numpy dtype string ("<f4", ">i2", "|u1", "|b1") decoded. */
 export interface StoredType {
-  /** The dtype of our arrays ("int64"/"uint64" are read as float64, exact up to 2^53). */
+  /** The dtype of our arrays. */
   dtype: Exclude<DType, "object">;
   /** "<", ">" or "|" (one byte). */
   order: "<" | ">" | "|";
@@ -42,8 +42,8 @@ export function parseStoredType(s: string, where: string): StoredType {
   const bytes = Number(m[3]);
   let dtype: StoredType["dtype"] | undefined;
   if (kind === "b" && bytes === 1) dtype = "bool";
-  else if (kind === "i") dtype = ({ 1: "int8", 2: "int16", 4: "int32", 8: "float64" } as const)[bytes as 1];
-  else if (kind === "u") dtype = ({ 1: "uint8", 2: "uint16", 4: "uint32", 8: "float64" } as const)[bytes as 1];
+  else if (kind === "i") dtype = ({ 1: "int8", 2: "int16", 4: "int32", 8: "int64" } as const)[bytes as 1];
+  else if (kind === "u") dtype = ({ 1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64" } as const)[bytes as 1];
   else if (kind === "f") dtype = ({ 4: "float32", 8: "float64" } as const)[bytes as 4];
   if (!dtype) throw bad();
   return { dtype, order: bytes === 1 ? "|" : order, kind, bytes };
@@ -61,6 +61,8 @@ export function storedTypeOf(d: DType): string {
     uint32: "<u4",
     float32: "<f4",
     float64: "<f8",
+    int64: "<i8",
+    uint64: "<u8",
   };
   if (d === "object") throw new TypeError('save: a ragged (dtype "object") signal cannot be saved to .zspy/.hspy yet');
   return map[d];
@@ -83,12 +85,7 @@ function typedView(bytes: Uint8Array, t: StoredType): TypedArray | Float64Array 
   const buf = b.buffer as ArrayBuffer;
   const o = b.byteOffset;
   if (t.kind === "f") return t.bytes === 4 ? new Float32Array(buf, o, n) : new Float64Array(buf, o, n);
-  if (t.bytes === 8) {
-    const big = t.kind === "i" ? new BigInt64Array(buf, o, n) : new BigUint64Array(buf, o, n);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = Number(big[i]);
-    return out;
-  }
+  if (t.bytes === 8) return t.kind === "i" ? new BigInt64Array(buf, o, n) : new BigUint64Array(buf, o, n);
   if (t.kind === "i") return t.bytes === 1 ? new Int8Array(buf, o, n) : t.bytes === 2 ? new Int16Array(buf, o, n) : new Int32Array(buf, o, n);
   return t.bytes === 1 ? new Uint8Array(buf, o, n) : t.bytes === 2 ? new Uint16Array(buf, o, n) : new Uint32Array(buf, o, n);
 }
@@ -134,7 +131,7 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
   tagDType(out, t.dtype);
   const expected = sizeOf(p.chunk) * t.bytes;
   const whereChunk = `${p.where}: chunk ${p.file}`;
-  const direct = t.order !== ">" && !(t.bytes === 8 && t.kind !== "f") && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
+  const direct = t.order !== ">" && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
   const outBytes = direct ? new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength) : null;
   // one synchronous read of the whole file: this runs on a worker thread (one task at a time), and
   // fs.promises.readFile would read it in 512 KiB pieces through libuv's pool into a fresh Buffer
@@ -144,7 +141,7 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
       // zarr: a chunk that was never written holds the fill value
-      if (p.fill !== null && p.fill !== 0) out.data.fill(p.fill);
+      if (p.fill !== null && p.fill !== 0) (out.data as Float64Array).fill((t.bytes === 8 && t.kind !== "f" ? BigInt(p.fill) : p.fill) as number);
       return out;
     }
     throw new Error(`${p.where}: cannot read chunk file ${p.file}: ${(e as Error).message}`, { cause: e });
@@ -392,15 +389,16 @@ async function readH5(p: H5ReadParams): Promise<Block> {
   const out = emptyBlock(p.dtype, p.count);
   tagDType(out, p.dtype);
   const n = sizeOf(p.count);
+  const w = out.data as unknown as { [i: number]: number | bigint };
+  const conv = (x: unknown): number | bigint => castValue(p.dtype, typeof x === "bigint" || typeof x === "boolean" ? x : Number(x));
   if (ArrayBuffer.isView(v) && (v as unknown as { length: number }).length === n) {
     const src = v as unknown as ArrayLike<number | bigint>;
-    if (typeof src[0] === "bigint") for (let i = 0; i < n; i++) out.data[i] = Number(src[i]);
-    else if (v.constructor === out.data.constructor) (out.data as Float64Array).set(v as unknown as Float64Array);
-    else for (let i = 0; i < n; i++) out.data[i] = Number(src[i]);
+    if (v.constructor === out.data.constructor) (out.data as Float64Array).set(v as unknown as Float64Array);
+    else for (let i = 0; i < n; i++) w[i] = conv(src[i]);
   } else if (n === 1 && (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean")) {
-    out.data[0] = Number(v);
+    w[0] = conv(v);
   } else if (Array.isArray(v) && v.length === n) {
-    for (let i = 0; i < n; i++) out.data[i] = Number(v[i]);
+    for (let i = 0; i < n; i++) w[i] = conv(v[i]);
   } else {
     throw new Error(`${p.file}: dataset ${p.dataset}: hyperslab [${ranges.map((r) => r.join(":")).join(", ")}] returned ${typeof v}, not ${n} numbers`);
   }

@@ -105,7 +105,7 @@ function groupToDict(g: H5Group): MetadataDict {
   return out;
 }
 
-/** Our dtype for an h5wasm dataset's type metadata (int64 as float64), or an error. */
+/** Our dtype for an h5wasm dataset's type metadata, or an error. */
 function dtypeOfH5(m: H5Dataset["metadata"], where: string): { dtype: Exclude<DType, "object">; bytes: number } {
   if (m.type === 8) return { dtype: "bool", bytes: 1 };
   if (m.type === 1) {
@@ -114,7 +114,7 @@ function dtypeOfH5(m: H5Dataset["metadata"], where: string): { dtype: Exclude<DT
   }
   if (m.type === 0) {
     const s = m.signed !== false;
-    const d = ({ 1: s ? "int8" : "uint8", 2: s ? "int16" : "uint16", 4: s ? "int32" : "uint32", 8: "float64" } as const)[m.size as 1];
+    const d = ({ 1: s ? "int8" : "uint8", 2: s ? "int16" : "uint16", 4: s ? "int32" : "uint32", 8: s ? "int64" : "uint64" } as const)[m.size as 1];
     if (d) return { dtype: d, bytes: m.size };
   }
   throw new Error(`${where}: unsupported HDF5 data type (class ${m.type}, ${m.size} bytes)`);
@@ -250,7 +250,7 @@ export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOption
       if (attrs.is_binned === false) delete attrs.is_binned;
       for (const [k, v] of Object.entries(attrs)) writeAttr(ag, k, v as number | string | boolean);
     });
-    const dtypeStr = stored === "|b1" ? "<B" : stored.replace("|", "<").replace(/[iuf](\d)$/, (m0, n: string) => ({ i: { 1: "b", 2: "h", 4: "i" }, u: { 1: "B", 2: "H", 4: "I" }, f: { 4: "f", 8: "d" } } as Record<string, Record<string, string>>)[m0[0]][n]);
+    const dtypeStr = stored === "|b1" ? "<B" : stored.replace("|", "<").replace(/[iuf](\d)$/, (m0, n: string) => ({ i: { 1: "b", 2: "h", 4: "i", 8: "q" }, u: { 1: "B", 2: "H", 4: "I", 8: "Q" }, f: { 4: "f", 8: "d" } } as Record<string, Record<string, string>>)[m0[0]][n]);
     const shape = x.shape;
     // created empty with room to grow, then resized: h5wasm wants data at creation, and the data
     // is written block by block below

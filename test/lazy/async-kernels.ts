@@ -10,7 +10,7 @@ import { isMainThread } from "node:worker_threads";
 function doubled(b: Block): Block {
   const c = contiguous(b);
   const out = allocate(dtypeOfTypedArray(c.data), c.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = 2 * c.data[i];
+  for (let i = 0; i < out.length; i++) out[i] = 2 * Number(c.data[i]);
   return { data: out, shape: c.shape.slice(), stride: c.stride.slice(), offset: 0 };
 }
 
@@ -19,7 +19,7 @@ registerKernel<{ ms: number; fail?: boolean }>("test.asyncDouble", async (inputs
   if (p.fail) throw new Error("simulated read failure");
   const out = doubled(inputs[0] as Block);
   // mark where it ran: +1000 in the first element off the main thread
-  if (!isMainThread) out.data[0] += 1000;
+  if (!isMainThread) (out.data as Float64Array)[0] += 1000;
   return out;
 });
 

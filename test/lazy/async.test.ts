@@ -23,7 +23,7 @@ function asyncDouble(x: lazy.LazyArray, fail = false): lazy.LazyArray {
   );
 }
 
-const x = lazy.arange(12, undefined, 1, { chunks: 4 });
+const x = lazy.arange(12, undefined, 1, { chunks: 4, dtype: "float64" });
 
 test("an async kernel is awaited by compute() with the sync scheduler", async () => {
   const r = await asyncDouble(x).add(1).compute({ scheduler: "sync" });

@@ -99,7 +99,7 @@ test("fromArray: ragged nested arrays and bad inputs give clear errors", () => {
   assert.throws(() => lazy.fromArray([1, "2"]), (e: unknown) => e instanceof TypeError && /string/.test(e.message));
   assert.throws(() => lazy.fromArray("abc"), TypeError);
   assert.throws(() => lazy.fromArray(null), TypeError);
-  assert.throws(() => lazy.fromArray([1, 2, 3], { dtype: "int64" as lazy.DType }), (e: unknown) => e instanceof TypeError && /int64/.test(e.message));
+  assert.throws(() => lazy.fromArray([1, 2, 3], { dtype: "int65" as lazy.DType }), (e: unknown) => e instanceof TypeError && /int65/.test(e.message));
   assert.throws(
     () => lazy.fromArray([1, 2, 3], { chunks: [[1, 1]] }),
     (e: unknown) => e instanceof RangeError && /add up to 2/.test(e.message) && /3/.test(e.message),
@@ -124,7 +124,9 @@ test("zeros / ones / full: dtypes (numpy defaults: float64; bool for a boolean f
   assert.equal(t.dtype, "bool");
   assert.deepEqual(flat(t), [1, 1, 1, 1]);
   assert.equal(lazy.full([2], 2.5).dtype, "float64");
-  assert.equal(lazy.full([2], 7).dtype, "float64", "numpy's int64 is float64 here");
+  assert.equal(lazy.full([2], 7).dtype, "int64", "numpy: np.full(2, 7) is int64");
+  assert.deepEqual(Array.from(lazy.full([2], 7).computeSync().data as BigInt64Array), [7n, 7n]);
+  assert.equal(lazy.full([1], 2n ** 63n).dtype, "uint64", "a python int past int64 is uint64");
   assert.deepEqual(flat(lazy.full([3], 2.7, { dtype: "int16" })), [2, 2, 2]);
   assert.deepEqual(flat(lazy.full([3], 0.1, { dtype: "float32" })), [Math.fround(0.1), Math.fround(0.1), Math.fround(0.1)]);
   assert.deepEqual(lazy.zeros([0, 3]).shape, [0, 3]);
@@ -230,9 +232,9 @@ test("random.normal: 1e5 samples have mean and std within 5 standard errors, and
   assert.ok(v.every(Number.isFinite));
 });
 
-test("random.integers: int32 by default, every value in [low, high) and each value drawn", () => {
+test("random.integers: int64 by default (numpy's Generator.integers), every value in [low, high) and each value drawn", () => {
   const x = lazy.random.integers(-3, 4, [20_000], { seed: 5, chunks: 6000 });
-  assert.equal(x.dtype, "int32");
+  assert.equal(x.dtype, "int64");
   const v = flat(x);
   const counts = new Map<number, number>();
   for (const k of v) {
@@ -250,6 +252,6 @@ test("computed bool arrays are tagged bool, so fromArray reads them back as bool
   const m = lazy.arange(6, undefined, 1, { chunks: 4 }).gt(2).computeSync();
   assert.ok(m.data instanceof Uint8Array);
   assert.equal(lazy.fromArray(m).dtype, "bool");
-  assert.equal(lazy.fromArray(m).add(1).dtype, "float64", "bool + python int: int64 in numpy, float64 here");
+  assert.equal(lazy.fromArray(m).add(1).dtype, "int64", "bool + python int: int64, as numpy");
   assert.equal(lazy.fromArray(lazy.arange(3, undefined, 1, { dtype: "uint8" }).computeSync()).dtype, "uint8", "untagged uint8 stays uint8");
 });

@@ -107,7 +107,7 @@ test("object arrays: mapBlocks from numbers to objects and back, sync and on the
       const out: unknown[] = [];
       for (let i = 0; i < b.shape[0]; i++) for (let j = 0; j < b.shape[1]; j++) {
         const vals: number[] = [];
-        for (let k = 0; k < b.shape[2]; k++) if (b.get(i, j, k) % 2 === 0) vals.push(b.get(i, j, k));
+        for (let k = 0; k < b.shape[2]; k++) if (Number(b.get(i, j, k)) % 2 === 0) vals.push(Number(b.get(i, j, k)));
         out.push(vals);
       }
       return objectArray(out, b.shape.slice(0, 2));

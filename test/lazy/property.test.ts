@@ -1,6 +1,7 @@
 /**
  * Randomised parity with numpy / dask, seed 20261124 (test/fixtures/make_property.py ->
- * property.json): ~300 cases of random ndim 0..4, small shapes (size-1 and size-0 axes), random
+ * property.json) and seed 20261208 over the eleven dtypes, int64 / uint64 included with values past
+ * 2^53, zero divisors and wrap-around (make_property.py --wide -> property64.json): ~300 cases each of random ndim 0..4, small shapes (size-1 and size-0 axes), random
  * ragged chunkings and dtypes, one operation each (elementwise with broadcasting or scalars,
  * reductions, arg-reductions, slicing, boolean masks, rechunk, transpose, reshape, concatenate,
  * stack). Each case is rebuilt here and its dtype, values and (where dask defines them) output chunks
@@ -10,8 +11,9 @@
  * reported as skipped with that reason; nothing is skipped by name, so cases run as modules land.
  * Cases whose numpy result is float16 are computed in float32 here and compared with rtol 1e-3
  * (their names say so); float32 reductions use rtol 1e-4. Output chunks are compared with dask's
- * except for empty results. Deliberate differences built into the fixture: argmax/argmin give int32,
- * and 0-d arrays count as arrays (not value-based scalars) in dtype promotion.
+ * except for empty results; int64 / uint64 results are compared exactly, as bigints. Deliberate
+ * difference built into the fixture: 0-d arrays count as arrays (not value-based scalars) in dtype
+ * promotion.
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -21,7 +23,8 @@ import { DType } from "../../lazy/core/dtype";
 import * as fs from "node:fs";
 import { FixtureArray, assertArrayClose, decodeChunks, fromFixture, loadFixture } from "../helpers";
 
-type Sc = number | boolean;
+/** A scalar operand; a python int past 2^53 is written as a decimal string (read as a bigint). */
+type Sc = number | boolean | string;
 type IndexItem = number | null | "..." | { start: number | null; stop: number | null; step: number | null };
 type Op =
   | { kind: "binary"; name: string; scalar?: Sc }
@@ -48,8 +51,13 @@ interface Case {
 }
 
 const SWEEP = process.env.HSTS_PROPERTY_FIXTURE; // a sweep with another seed (see make_property.py)
-const fx: { seed: number; cases: Case[] } = SWEEP ? JSON.parse(fs.readFileSync(SWEEP, "utf8")) : loadFixture("property");
-const SEED = SWEEP ? fx.seed : 20261124;
+type Fixture = { seed: number; cases: Case[] };
+const FIXTURES: { fx: Fixture; seed: number }[] = SWEEP
+  ? [{ fx: JSON.parse(fs.readFileSync(SWEEP, "utf8")) as Fixture, seed: NaN }]
+  : [
+      { fx: loadFixture<Fixture>("property"), seed: 20261124 },
+      { fx: loadFixture<Fixture>("property64"), seed: 20261208 },
+    ];
 
 function input(i: { a: FixtureArray; chunks: number[][] }): LazyArray {
   return lazy.fromArray(fromFixture(i.a), { chunks: i.chunks, dtype: i.a.dtype });
@@ -68,7 +76,7 @@ function build(c: Case): LazyArray {
   const op = c.op;
   switch (op.kind) {
     case "binary":
-      return call(x, op.name, (op.scalar !== undefined ? op.scalar : xs[1]) as Operand);
+      return call(x, op.name, (op.scalar !== undefined ? (typeof op.scalar === "string" ? BigInt(op.scalar) : op.scalar) : xs[1]) as Operand);
     case "unary":
       return call(x, op.name);
     case "reduce": {
@@ -102,6 +110,8 @@ function build(c: Case): LazyArray {
 const notImplemented = (e: unknown): string | null =>
   e instanceof Error && /not implemented yet/.test(e.message) ? e.message.split("\n")[0] : null;
 
+for (const { fx, seed } of FIXTURES) {
+const SEED = Number.isNaN(seed) ? fx.seed : seed;
 test(`property (seed ${SEED}): the fixture was generated with the documented seed`, () => {
   assert.equal(fx.seed, SEED);
   assert.ok(fx.cases.length >= 300, `${fx.cases.length} cases`);
@@ -135,4 +145,5 @@ for (const c of fx.cases) {
     }
     assertArrayClose(out, c.expected, { rtol: c.tol.rtol, atol: c.tol.atol });
   });
+}
 }

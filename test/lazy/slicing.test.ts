@@ -135,7 +135,7 @@ test("slicing does not copy: results are strided views of the source blocks", as
   const x = input("a1");
   const y = x.get("::-1");
   const r = await y.compute();
-  assert.deepEqual(Array.from(r.data), fx.inputs.a1.data.data.map(decodeValue).reverse());
+  assert.deepEqual(Array.from(r.data as ArrayLike<number>), fx.inputs.a1.data.data.map(decodeValue).reverse());
 });
 
 test("boolean masks match numpy values; chunks are NaN as dask's", async (t) => {

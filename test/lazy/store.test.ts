@@ -22,14 +22,14 @@ for (const scheduler of ["sync", "threads"] as const) {
         seen.add(info.chunkLocation.join(","));
         let s = 0;
         const d = block.data;
-        for (let i = 0; i < d.length; i++) s += d[i];
+        for (let i = 0; i < d.length; i++) s += Number(d[i]);
         total += s;
         await new Promise((r) => setTimeout(r, 1)); // a slow writer
       },
       { scheduler, stats },
     );
     assert.equal(seen.size, 32);
-    const expected = (await x.mul(2).sum().compute()).get();
+    const expected = Number((await x.mul(2).sum().compute()).get());
     assert.ok(Math.abs(total - expected) < 1e-6 * expected);
     assert.ok((stats.peakBytes ?? Infinity) <= 6 * BLOCK, `peak ${(stats.peakBytes ?? 0) / BLOCK} blocks of 32`);
   });

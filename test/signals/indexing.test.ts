@@ -202,7 +202,7 @@ test("lazy indexing is lazy and culls: inav(1, 0) computes one block of six", ()
   assert.ok(r.data instanceof hs.lazy.LazyArray);
   const c = r.computeSync();
   assert.equal(calls, 1);
-  assert.deepEqual(Array.from((c.data as hs.lazy.NDArray).data), [4, 5, 6, 7]);
+  assert.deepEqual(Array.from((c.data as hs.lazy.NDArray).data as ArrayLike<number>), [4, 5, 6, 7]);
   calls = 0;
   l.inav(":", 1).isig("1:3").computeSync();
   assert.equal(calls, 3, "one row of blocks");
@@ -213,7 +213,7 @@ test("indices are combined with the natural order: isig then inav equals HyperSp
   // a one-axis signal keeps its axis under an integer (HyperSpy: Signal1D (|1), offset at the value)
   const a = s.inav(2, 1).isig(1);
   assert.equal(String(a), "<Signal1D, title: demo, dimensions: (|1)>");
-  assert.deepEqual(Array.from((a.data as hs.lazy.NDArray).data), [21]);
+  assert.deepEqual(Array.from((a.data as hs.lazy.NDArray).data as ArrayLike<number>), [21]);
   assert.equal(a.axesManager.axes[0].offset, 10.5);
   // removing every axis gives HyperSpy's "Scalar" BaseSignal
   for (const t of [s, s.asLazy({ chunks: 1 })]) {

@@ -31,7 +31,7 @@ function values(x: NDArray): number[] {
   const out: number[] = [];
   const ix = x.shape.map(() => 0);
   for (let i = 0; i < x.size; i++) {
-    out.push(x.get(...ix));
+    out.push(Number(x.get(...ix)));
     for (let d = ix.length - 1; d >= 0; d--) {
       if (++ix[d] < x.shape[d]) break;
       ix[d] = 0;
@@ -95,7 +95,7 @@ const CASES: { [name: string]: Case } = {
   const_array: { make: baseS, fn: (x, a) => ew(x, (v, i) => v * other(a.w, i)), args: () => ({ w: ndarray(new Float64Array([1, 0, 1, 0])) }) },
   dtype_f32: { make: baseS, fn: (x) => ew(x, (v) => v * 2), opts: { outputDtype: "float32" } },
   size_given: { make: baseS, fn: (x) => x.step(2), opts: { outputSignalSize: [2], outputDtype: "float64" } },
-  s2d_sum0: { make: () => new hs.signals.Signal2D(arange([2, 3, 4])), fn: (x) => ndarray(Float64Array.from({ length: 4 }, (_, j) => x.get(0, j) + x.get(1, j) + x.get(2, j)), [4]) as NDArray },
+  s2d_sum0: { make: () => new hs.signals.Signal2D(arange([2, 3, 4])), fn: (x) => ndarray(Float64Array.from({ length: 4 }, (_, j) => Number(x.get(0, j)) + Number(x.get(1, j)) + Number(x.get(2, j))), [4]) as NDArray },
   s2d_ravel: { make: () => new hs.signals.Signal2D(arange([2, 3, 4])), fn: (x) => values(x) },
   nav0_x2: { make: () => new hs.signals.Signal1D(arange([4])), fn: (x) => ew(x, (v) => v * 2) },
   nav0_sum: { make: () => new hs.signals.Signal1D(arange([4])), fn: (x) => values(x).reduce((a, b) => a + b, 0) },
@@ -219,7 +219,7 @@ test("map: an exception in the function names the pixel (natural order) and keep
 });
 
 test("map: a pixel whose output shape differs from pixel 0's is a clear error", () => {
-  assert.throws(() => baseS().map((x) => x.hi(x.get(0) % 3 + 1), { inplace: false }), /could not broadcast input array from shape \(2,\) into shape \(1,\)/);
+  assert.throws(() => baseS().map((x) => x.hi(Number(x.get(0)) % 3 + 1), { inplace: false }), /could not broadcast input array from shape \(2,\) into shape \(1,\)/);
 });
 
 test("map: ragged: true gives a ragged signal (see ragged.test.ts); unknown chunks name computeChunkSizes", () => {
@@ -234,7 +234,7 @@ test("map: ragged: true gives a ragged signal (see ragged.test.ts); unknown chun
 
 test("map portable: the function runs from its source (workers with compute()), same numbers", async () => {
   const s = baseS().asLazy({ chunks: [1, 3, 4] });
-  const r = s.map((x, a) => { const o = new Float64Array(x.size); for (let i = 0; i < x.size; i++) o[i] = x.get(i) * (a.k as number) + (a.v as NDArray).get(i); return o; }, { inplace: false, portable: true, args: { k: 2, v: vecSig() } });
+  const r = s.map((x, a) => { const o = new Float64Array(x.size); for (let i = 0; i < x.size; i++) o[i] = Number(x.get(i)) * (a.k as number) + Number((a.v as NDArray).get(i)); return o; }, { inplace: false, portable: true, args: { k: 2, v: vecSig() } });
   const got = await (r.data as hs.lazy.LazyArray).compute();
   const want = values(arange([2, 3, 4])).map((v) => v * 2 + v * 10);
   assert.deepEqual(values(got), want);

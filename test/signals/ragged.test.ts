@@ -230,7 +230,7 @@ test("ragged: errors, with HyperSpy's messages where it has them", () => {
   assert.throws(() => new hs.signals.BaseSignal(objects(fx.construction.filled_3x4.input)), /dtype "object".*ragged: true/);
   // numeric operations: a clear error naming the operation and map (HyperSpy: elementwise on the objects, or numpy errors)
   const numeric = /is not supported on a ragged signal .*\(4, 3\|ragged\).*s\.map/;
-  for (const [what, f] of Object.entries({
+  for (const [what, f] of Object.entries<() => unknown>({
     add: () => s.add(1),
     "add signal": () => s.add(s),
     mul: () => s.mul(2),
@@ -275,7 +275,7 @@ const both = (s: Sig): [string, Sig][] => [["eager", s], ["lazy", s.asLazy()]];
 
 test("map ragged: outputs of varying length per pixel (HyperSpy's reference snippet), eager and lazy", async () => {
   for (const [k, s] of both(base())) {
-    const r = s.map((x) => x.hi(x.get(0) % 3 + 1), { inplace: false, ragged: true });
+    const r = s.map((x) => x.hi(Number(x.get(0)) % 3 + 1), { inplace: false, ragged: true });
     check(r, M.slice_varying[k], `slice_varying ${k}`, { lazy: k === "lazy" });
     if (k === "lazy") {
       assert.equal((r.data as hs.lazy.LazyArray).layer.kind, "map-blocks", "one blockwise layer");
@@ -367,7 +367,7 @@ test("map over a ragged input signal (TestRaggedInputSignal): ragged inherited, 
   assert.deepEqual(seen[0], [2]);
   // varying numeric outputs without ragged: numpy's broadcast error, naming the pixel
   assert.throws(
-    () => base().map((x) => x.hi(x.get(0) % 3 + 1), { inplace: false, ragged: false }),
+    () => base().map((x) => x.hi(Number(x.get(0)) % 3 + 1), { inplace: false, ragged: false }),
     (e: Error) => e.message.includes(fx.errors.varying_not_ragged.message) && /ragged: true/.test(e.message),
   );
 });
@@ -377,13 +377,13 @@ test("map ragged with an iterating signal bigger than the data (test_iter_kwarg_
   const s = ragged(I.input);
   const add = new hs.signals.BaseSignal(ndarray(Float64Array.from({ length: 30 }, () => 2), [2, 5, 3])).transpose({ signalAxes: 2 });
   assert.equal(String(add), I.add_repr);
-  const r = s.map((image, a) => ndarray(Float64Array.from(values(image), (v) => v + (a.add as NDArray).get(0, 0)), image.shape.slice()), { inplace: false, ragged: true, args: { add } });
+  const r = s.map((image, a) => ndarray(Float64Array.from(values(image), (v) => v + Number((a.add as NDArray).get(0, 0))), image.shape.slice()), { inplace: false, ragged: true, args: { add } });
   check(r, I.result, "result");
 });
 
 test("map ragged in place: a BaseSignal of navigation axes becomes ragged; class changes ask for inplace: false", () => {
   const t = new hs.signals.BaseSignal(arange([2, 3])).T; // (3, 2|)
-  const r = t.map((x) => ndarray(new Float64Array(1 + (x.get(0) % 3)), [1 + (x.get(0) % 3)]), { ragged: true });
+  const r = t.map((x) => ndarray(new Float64Array(1 + (Number(x.get(0)) % 3)), [1 + (Number(x.get(0)) % 3)]), { ragged: true });
   assert.equal(r, t);
   assert.equal(String(t), "<BaseSignal, title: , dimensions: (3, 2|ragged)>");
   assert.deepEqual(Array.from(t.iterateSignal(), (x) => x.shape[0]), [1, 2, 3, 1, 2, 3]);
@@ -401,7 +401,7 @@ test("map ragged in place: a BaseSignal of navigation axes becomes ragged; class
 
 test("map ragged with portable: true runs on the main thread (object data never goes to workers), same results", async () => {
   const s = base().asLazy({ chunks: [1, 3, 4] });
-  const r = s.map((x) => x.hi(x.get(0) % 3 + 1), { inplace: false, ragged: true, portable: true });
+  const r = s.map((x) => x.hi(Number(x.get(0)) % 3 + 1), { inplace: false, ragged: true, portable: true });
   const c = await r.compute({ scheduler: "threads", numWorkers: 2 });
   check(c, M.slice_varying.eager, "portable ragged", { lazy: false });
 });
