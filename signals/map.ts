@@ -114,10 +114,12 @@ function processBlock(
   const nTrail = data.shape.length - nNav;
   const outSize = p.outSig.reduce((a, b) => a * b, 1);
   const nPix = chunkNav.reduce((a, b) => a * b, 1);
-  const ctors: { [k: string]: new (n: number) => ArrayLike<number> & { [i: number]: number } } = {
+  const ctors: { [k: string]: new (n: number) => ArrayLike<number | bigint> } = {
     bool: Uint8Array, int8: Int8Array, int16: Int16Array, int32: Int32Array, uint8: Uint8Array,
     uint16: Uint16Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+    int64: BigInt64Array, uint64: BigUint64Array,
   };
+  const bigOut = p.outDtype === "int64" || p.outDtype === "uint64";
   const isBool = p.outDtype === "bool";
   const isObject = p.outDtype === "object";
   const out = p.guess ? null : isObject ? new Array<unknown>(nPix).fill(null) : new ctors[p.outDtype](nPix * outSize);
@@ -164,21 +166,21 @@ function processBlock(
       continue;
     }
     // the result's values in C order, and its shape
-    let vals: ArrayLike<number | boolean>;
+    let vals: ArrayLike<number | boolean | bigint>;
     let shape: number[];
-    if (typeof r === "number" || typeof r === "boolean") {
+    if (typeof r === "number" || typeof r === "boolean" || typeof r === "bigint") {
       vals = [r];
       shape = [];
     } else if (r !== null && typeof r === "object" && Array.isArray((r as Block).shape) && (r as Block).data !== undefined && Array.isArray((r as Block).stride)) {
       const b = r as Block;
       shape = b.shape.slice();
       const size = shape.reduce((x, y) => x * y, 1);
-      const flat = new Array<number>(size);
+      const flat = new Array<number | bigint>(size);
       const ix = shape.map(() => 0);
       for (let i = 0; i < size; i++) {
         let o = b.offset ?? 0;
         for (let d = 0; d < shape.length; d++) o += ix[d] * b.stride[d];
-        flat[i] = Number(b.data[o]);
+        flat[i] = b.data[o] as number | bigint;
         for (let d = shape.length - 1; d >= 0; d--) {
           if (++ix[d] < shape[d]) break;
           ix[d] = 0;
@@ -193,10 +195,10 @@ function processBlock(
         shape.push(l.length);
         level = l.length > 0 ? l[0] : undefined;
       }
-      const flat: (number | boolean)[] = [];
+      const flat: (number | boolean | bigint)[] = [];
       const walk = (x: unknown, d: number) => {
         if (d === shape.length) {
-          if (typeof x !== "number" && typeof x !== "boolean") throw new TypeError("map: the function returned a JS array holding " + typeof x + " on " + where() + "; return numbers");
+          if (typeof x !== "number" && typeof x !== "boolean" && typeof x !== "bigint") throw new TypeError("map: the function returned a JS array holding " + typeof x + " on " + where() + "; return numbers");
           flat.push(x);
           return;
         }
@@ -219,10 +221,11 @@ function processBlock(
           ": every pixel's output must have the shape found on pixel 0 or given by outputSignalSize; pass ragged: true for outputs of varying shape",
       );
     }
-    const o = out as { [i: number]: number };
+    const o = out as unknown as { [i: number]: number | bigint };
     for (let i = 0; i < outSize; i++) {
       const v = vals[same ? i : 0];
-      o[n * outSize + i] = isBool ? (v ? 1 : 0) : Number(v);
+      // int64 / uint64 outputs hold bigints (a float value truncated; NaN as numpy's x86 cast, -2^63)
+      o[n * outSize + i] = isBool ? (v ? 1 : 0) : bigOut ? (typeof v === "bigint" ? v : Number.isFinite(Number(v)) ? BigInt(Math.trunc(Number(v))) : -(2n ** 63n)) : Number(v);
     }
     for (let d = nNav - 1; d >= 0; d--) {
       if (++idx[d] < chunkNav[d]) break;
@@ -261,6 +264,7 @@ function lazyData(s: BaseSignal): LazyArray {
 
 function resultInfo(r: unknown): { shape: number[]; dtype: DType } {
   if (typeof r === "number") return { shape: [], dtype: "float64" };
+  if (typeof r === "bigint") return { shape: [], dtype: "int64" };
   if (typeof r === "boolean") return { shape: [], dtype: "bool" };
   if (isBlock(r)) return { shape: r.shape.slice(), dtype: dtypeOf(r) };
   if (ArrayBuffer.isView(r)) return { shape: [(r as unknown as ArrayLike<number>).length], dtype: dtypeOfTypedArray(r as unknown as ArrayLike<number>) };

@@ -18,8 +18,8 @@
  *   ("operands could not be broadcast"); here every numeric operation asks for `map`.
  */
 import ndarray = require("ndarray");
-import { NDArray, ObjectNDArray, copyOf, dtypeOf, isBlock, isObjectArray, sizeOf, tagDType, toFlat, toNDArray, cStrides } from "../lazy/core/block";
-import { DType, allocate, dtypeOfTypedArray, promoteTypes } from "../lazy/core/dtype";
+import { NDArray, ObjectNDArray, copyOf, dtypeOf, isBlock, isObjectArray, sizeOf, tagDType, toFlat, toNDArray, toValues, cStrides } from "../lazy/core/block";
+import { DType, allocate, castValue, dtypeOfTypedArray, promoteTypes } from "../lazy/core/dtype";
 import type { BaseSignal } from "./signal";
 
 /** Throws when `s` is ragged: `what` (an operation) needs numbers. */
@@ -77,13 +77,13 @@ export function deepCopyObjectArray(a: ObjectNDArray): ObjectNDArray {
 }
 
 /** One element as numbers: its shape (array order), values (C order) and dtype; null when it is not numeric. */
-function numericElement(v: unknown): { shape: number[]; values: number[]; dtype: DType } | null {
+function numericElement(v: unknown): { shape: number[]; values: (number | bigint)[]; dtype: DType } | null {
   if (typeof v === "number") return { shape: [], values: [v], dtype: "float64" };
   if (typeof v === "boolean") return { shape: [], values: [v ? 1 : 0], dtype: "bool" };
-  if (isBlock(v)) return { shape: v.shape.slice(), values: toFlat(v), dtype: dtypeOf(v) };
+  if (isBlock(v)) return { shape: v.shape.slice(), values: toValues(v), dtype: dtypeOf(v) };
   if (ArrayBuffer.isView(v)) {
-    const t = v as unknown as ArrayLike<number>;
-    return { shape: [t.length], values: Array.from(t), dtype: dtypeOfTypedArray(t) };
+    const t = v as unknown as ArrayLike<number | bigint>;
+    return { shape: [t.length], values: Array.from(t), dtype: dtypeOfTypedArray(t as ArrayLike<number>) };
   }
   if (Array.isArray(v)) {
     const shape: number[] = [];
@@ -119,13 +119,15 @@ function numericElement(v: unknown): { shape: number[]; values: number[]; dtype:
 export function raggedToNumeric(data: ObjectNDArray): NDArray | null {
   const elems = objectElements(data).map(numericElement);
   if (elems.length === 0 || elems.some((e) => e === null)) return null;
-  const es = elems as { shape: number[]; values: number[]; dtype: DType }[];
+  const es = elems as { shape: number[]; values: (number | bigint)[]; dtype: DType }[];
   const shape = es[0].shape;
   if (es.some((e) => e.shape.length !== shape.length || e.shape.some((n, i) => n !== shape[i]))) return null;
   const dtype = es.map((e) => e.dtype).reduce(promoteTypes);
   const per = sizeOf(shape);
   const out = allocate(dtype, es.length * per);
-  es.forEach((e, i) => e.values.forEach((x, j) => (out[i * per + j] = x)));
+  // each value converted to the common dtype's representation (bigints for int64 / uint64)
+  const w = out as unknown as { [i: number]: number | bigint };
+  es.forEach((e, i) => e.values.forEach((x, j) => (w[i * per + j] = castValue(dtype, x))));
   const full = data.shape.concat(shape);
   return tagDType(ndarray(out, full, cStrides(full), 0), dtype);
 }

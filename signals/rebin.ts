@@ -7,8 +7,8 @@
  *   then signal x, y, ...). The factor of an axis is `size / newShape` or the scale entry.
  * - Integer factors that divide the sizes sum blocks, through the engine (rechunk so that chunk
  *   edges fall on block edges, reshape to (n0, f0, n1, f1, ...), sum the fi axes): lazy signals stay
- *   lazy, eager ones are computed at once (one code path). dtype as numpy's sum (integers sum to
- *   int64, which the engine stores as float64), or `dtype` ("same" or a dtype). All factors 1: a
+ *   lazy, eager ones are computed at once (one code path). dtype as numpy's sum (signed integers
+ *   and bool sum to int64, unsigned to uint64), or `dtype` ("same" or a dtype). All factors 1: a
  *   copy, `dtype` ignored (as HyperSpy).
  * - Other factors (non-divisors, fractions, upsampling): HyperSpy's linear interpolation
  *   (_linear_bin) for in-memory signals only; `crop` (default true) drops a last partial bin. Lazy
@@ -37,7 +37,7 @@ export interface RebinOptions {
    * Summing rebin (divisors) never has partial bins.
    */
   crop?: boolean;
-  /** Result dtype: "same" keeps the input's; default numpy's sum rules (integers -> int64, stored as float64). */
+  /** Result dtype: "same" keeps the input's; default numpy's sum rules (signed integers -> int64, unsigned -> uint64). */
   dtype?: DType | "same";
 }
 

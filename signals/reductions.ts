@@ -19,8 +19,8 @@
  * Deliberate differences from HyperSpy 1.7.3:
  * - No implicit rechunk: 1.7.3's lazy reductions default to `rechunk=True` (rechunk to dask "auto"
  *   before reducing); ours reduce the chunks as they are (HyperSpy 2.x's default, PR #3166).
- * - dtypes follow the engine (numpy 1.24 rules) except that int64 / uint64 results (integer sums)
- *   are float64, and indexmax gives int32 indices (numpy: int64).
+ * - dtypes follow the engine, which has numpy 1.24's: integer sums in int64 / uint64 (uint16 counts
+ *   sum to uint64), indexmax / indexmin give int64 (elements of int64 / uint64 data are bigints).
  * - `ddof` for std / var / nanstd / nanvar is an extension (numpy's meaning, default 0; HyperSpy
  *   does not expose it and always uses 0).
  * - With no axis to reduce (e.g. `sum()` of a signal without navigation axes) the signal itself is

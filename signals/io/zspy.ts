@@ -139,7 +139,9 @@ async function readSmallArray(dir: string, where: string): Promise<MetadataValue
   }
   const t = parseStoredType(info.stored, where);
   const x = await fromZarr(info).compute({ scheduler: "sync" });
-  const flat = toNested(x as never) as MetadataValue[];
+  // metadata numbers are JS numbers: int64 lists (HyperSpy's python ints) read through Number()
+  const unbig = (v: unknown): unknown => (typeof v === "bigint" ? Number(v) : Array.isArray(v) ? v.map(unbig) : v);
+  const flat = unbig(toNested(x as never)) as MetadataValue[];
   return t.dtype === "bool" ? (flat as number[]).map((v) => Boolean(v)) : flat;
 }
 

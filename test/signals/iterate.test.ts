@@ -19,8 +19,8 @@ const fx = loadFixture<{ cases: Case[] }>("iterate");
 
 function make(c: Case): InstanceType<typeof hs.signals.BaseSignal> {
   const n = c.shape.reduce((p, x) => p * x, 1);
-  const data = hs.lazy.fromArray(Float64Array.from({ length: n }, (_, i) => i)).reshape(c.shape).computeSync();
-  if (c.transposed) return new hs.signals.BaseSignal(hs.lazy.fromArray(Float64Array.from({ length: n }, (_, i) => i)).reshape([2, 3]).computeSync()).T;
+  const data = hs.lazy.arange(n).reshape(c.shape).computeSync();
+  if (c.transposed) return new hs.signals.BaseSignal(hs.lazy.arange(n).reshape([2, 3]).computeSync()).T;
   return new hs.signals[c.cls](data);
 }
 
