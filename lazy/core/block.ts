@@ -8,7 +8,7 @@
  * code handles both); users see them as ObjectNDArray (a scijs ndarray over a JS Array).
  */
 import ndarray = require("ndarray");
-import { DType, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray, floatToInt64, floatToUint64, isBigArray } from "./dtype";
+import { BigIntTypedArray, DType, NumberTypedArray, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray, floatToInt64, floatToUint64, isBigArray } from "./dtype";
 
 export interface Block {
   readonly data: TypedArray;
@@ -302,15 +302,15 @@ export function toValues(b: Block): (number | bigint)[] {
 }
 
 /** `x` (a computed array) with number elements, checked: throws for int64 / uint64 (bigint) data. */
-export function asNumbers(x: NDArray): ndarray.NdArray<Exclude<TypedArray, BigInt64Array | BigUint64Array>> {
+export function asNumbers(x: NDArray): ndarray.NdArray<NumberTypedArray> {
   if (isBigArray(x.data)) throw new TypeError(`asNumbers: the array's elements are bigints (dtype ${dtypeOf(x)}); use asBigInts, or astype("float64") before computing`);
-  return x as ndarray.NdArray<Exclude<TypedArray, BigInt64Array | BigUint64Array>>;
+  return x as ndarray.NdArray<NumberTypedArray>;
 }
 
 /** `x` (a computed int64 / uint64 array) with bigint elements, checked: throws for other dtypes. */
-export function asBigInts(x: NDArray): ndarray.NdArray<BigInt64Array | BigUint64Array> {
+export function asBigInts(x: NDArray): ndarray.NdArray<BigIntTypedArray> {
   if (!isBigArray(x.data)) throw new TypeError(`asBigInts: the array's elements are numbers (dtype ${dtypeOf(x)}), not int64 / uint64 bigints; use asNumbers`);
-  return x as ndarray.NdArray<BigInt64Array | BigUint64Array>;
+  return x as ndarray.NdArray<BigIntTypedArray>;
 }
 
 export function isBlock(x: unknown): x is Block {

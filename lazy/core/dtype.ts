@@ -40,8 +40,11 @@ export type NumberTypedArray =
   | Float32Array
   | Float64Array;
 
-/** The typed arrays of int64 / uint64: their elements are JS bigints. */
-export type BigIntTypedArray = BigInt64Array | BigUint64Array;
+/**
+ * The typed arrays of int64 / uint64: their elements are JS bigints. (Spelt through InstanceType so
+ * that it is the type scijs ndarray's typings accept under TypeScript 5.0 and 5.7+ alike.)
+ */
+export type BigIntTypedArray = InstanceType<typeof BigInt64Array> | InstanceType<typeof BigUint64Array>;
 
 /** A block's storage: a number typed array, or a bigint one for int64 / uint64. */
 export type TypedArray = NumberTypedArray | BigIntTypedArray;
