@@ -18,7 +18,9 @@ const m = x.get(x.gt(0.5));
 async function main(): Promise<number> {
   const k = await m.computeChunkSizes();
   const v = await y.compute({ scheduler: "threads", onProgress: (p) => void p.done });
-  return v.get(0) + k.shape[0] + n;
+  const w: number = hs.lazy.asNumbers(v).get(0); // elements are number | bigint (bigint for int64 / uint64): narrowed, checked
+  const big: bigint = hs.lazy.asBigInts(await hs.lazy.arange(3).sum().compute()).get();
+  return w + Number(v.get(0)) + k.shape[0] + n + Number(big);
 }
 void main;
 `,
