@@ -40,7 +40,7 @@ async function readDask(file: string, address: string): Promise<void> {
   const r = await x.sum({ axis: [0, 1] }).compute({ scheduler: "dask", address, dask: d });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   let total = 0;
-  for (let i = 0; i < r.size; i++) total += r.get(i);
+  for (let i = 0; i < r.size; i++) total += Number(r.get(i));
   const info = await hs.lazy.daskWorkers(address, d);
   const numpy = Object.values(info).reduce((n, w) => n + w.numpy, 0);
   const sidecar = Object.values(info).reduce((n, w) => n + w.sidecar, 0);

@@ -129,7 +129,7 @@ test("rechunk + mapOverlap with a portable function: bit for bit", T, async () =
           const a = i + di;
           const bb = j + dj;
           if (a >= 0 && a < n && bb >= 0 && bb < m) {
-            s += b.get(a, bb);
+            s += Number(b.get(a, bb));
             c++;
           }
         }
@@ -140,7 +140,7 @@ test("rechunk + mapOverlap with a portable function: bit for bit", T, async () =
   };
   const y = x.mapOverlap(f, { depth: 1, boundary: "reflect", portable: true });
   assertSame(await y.compute(opts), await y.compute(), "mapOverlap");
-  const z = x.get("2:30", "::2").T.mapBlocks((b: NDArray) => { const o = new Float64Array(b.size); for (let i = 0; i < b.size; i++) o[i] = b.get(...(b.shape.length === 2 ? [Math.floor(i / b.shape[1]), i % b.shape[1]] : [i])) ** 0.5; return { data: o, shape: b.shape, stride: [b.shape[1], 1], offset: 0 } as unknown as NDArray; }, { portable: true });
+  const z = x.get("2:30", "::2").T.mapBlocks((b: NDArray) => { const o = new Float64Array(b.size); for (let i = 0; i < b.size; i++) o[i] = Number(b.get(...(b.shape.length === 2 ? [Math.floor(i / b.shape[1]), i % b.shape[1]] : [i]))) ** 0.5; return { data: o, shape: b.shape, stride: [b.shape[1], 1], offset: 0 } as unknown as NDArray; }, { portable: true });
   assertSame(await z.compute(opts), await z.compute(), "slice + transpose + mapBlocks");
 });
 
@@ -150,7 +150,7 @@ test("map with a portable function and an iterating signal: same signal data", T
   const r = s.map(
     (x: NDArray, a: Record<string, unknown>) => {
       const o = new Float64Array(x.size);
-      for (let i = 0; i < x.size; i++) o[i] = x.get(i) * (a.k as number) + (a.v as NDArray).get(i);
+      for (let i = 0; i < x.size; i++) o[i] = Number(x.get(i)) * (a.k as number) + Number((a.v as NDArray).get(i));
       return o;
     },
     { inplace: false, portable: true, args: { k: 3, v } },
@@ -203,7 +203,7 @@ test("store() on the cluster: every block reaches the sink once, with our values
   await x.store((b, info) => {
     n++;
     const [[r0], [c0]] = info.arrayLocation;
-    for (let i = 0; i < b.shape[0]; i++) for (let j = 0; j < b.shape[1]; j++) got[(r0 + i) * 20 + c0 + j] = b.get(i, j);
+    for (let i = 0; i < b.shape[0]; i++) for (let j = 0; j < b.shape[1]; j++) got[(r0 + i) * 20 + c0 + j] = Number(b.get(i, j));
   }, opts);
   assert.equal(n, 5 * 3);
   got.forEach((v, i) => assert.equal(v, i * 3));
@@ -229,9 +229,9 @@ test("setScheduler makes dask the session's default (compute, hs.lazy.compute); 
     const stats: ComputeOptions["stats"] = {};
     const y = x.mapBlocks((b: NDArray) => b, {});
     await assert.rejects(y.compute(), /portable: true/);
-    assert.deepEqual(Array.from((await L.compute(x.add(1), { stats }))[0].data), [2, 3, 4, 5]);
+    assert.deepEqual(Array.from((await L.compute(x.add(1), { stats }))[0].data as ArrayLike<number>), [2, 3, 4, 5]);
     assert.equal(stats.tasksRun, 4);
-    assert.deepEqual(Array.from(y.computeSync().data), [1, 2, 3, 4]);
+    assert.deepEqual(Array.from(y.computeSync().data as ArrayLike<number>), [1, 2, 3, 4]);
     assert.throws(() => L.setScheduler("nope" as "dask"), /unknown scheduler/);
   } finally {
     L.setScheduler(prev);
@@ -263,7 +263,7 @@ test("an exception in a task: the task's key, the original error and a hint; the
   });
   const z = L.fromArray(new Float64Array([1, 2]), { chunks: 1 }).mapBlocks((b: NDArray) => { const u = y; return b; }, { portable: true });
   await assert.rejects(z.compute(opts), /ReferenceError[\s\S]*hint: a portable function runs from its source/);
-  assert.deepEqual(Array.from((await L.fromArray(new Float64Array([1, 2]), { chunks: 1 }).add(1).compute(opts)).data), [2, 3]);
+  assert.deepEqual(Array.from((await L.fromArray(new Float64Array([1, 2]), { chunks: 1 }).add(1).compute(opts)).data as ArrayLike<number>), [2, 3]);
 });
 
 test("interrupt: aborting cancels the cluster's futures and rejects with AbortError; the cluster stays usable", T, async () => {
@@ -280,7 +280,7 @@ test("interrupt: aborting cancels the cluster's futures and rejects with AbortEr
   setTimeout(() => ac.abort("stop"), 800);
   await assert.rejects(slow.compute({ ...opts, signal: ac.signal }), (e: Error) => e.name === "AbortError");
   assert.ok(Date.now() - t0 < 8000, `aborted in ${Date.now() - t0} ms`);
-  assert.deepEqual(Array.from((await L.fromArray(new Float64Array([5]), { chunks: 1 }).neg().compute(opts)).data), [-5]);
+  assert.deepEqual(Array.from((await L.fromArray(new Float64Array([5]), { chunks: 1 }).neg().compute(opts)).data as ArrayLike<number>), [-5]);
 });
 
 test("bad addresses: clear errors, no hang", T, async () => {

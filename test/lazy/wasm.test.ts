@@ -142,7 +142,7 @@ test("random elementwise expressions: compiled kernel == JS loop, bit for bit", 
     const blocks = ins.map((d, i) => (single[i] ? { ...fill(d, 1, r), shape: [1] } : fill(d, n, r)));
     let ref: ArrayLike<number>;
     try {
-      ref = js(() => evaluate(e, blocks, [n]).data);
+      ref = js(() => evaluate(e, blocks, [n]).data as ArrayLike<number>);
     } catch {
       continue; // an error numpy raises too (integer to a negative power): not compiled
     }
@@ -189,7 +189,7 @@ test("sum scans with the expression inside: kept rows, reduced rows, outer axes,
     const ok = wasmScan(e, exprKey(e), [buf], [0], [false], pad, len, is, os, acc);
     if (!ok) continue;
     const ref = new Float64Array(size);
-    const vals = js(() => evaluate(e, [{ data: buf, shape: [total], stride: [1], offset: 0 }], [total]).data);
+    const vals = js(() => evaluate(e, [{ data: buf, shape: [total], stride: [1], offset: 0 }], [total]).data as ArrayLike<number>);
     for (let a = 0; a < A; a++) for (let j = 0; j < M; j++) for (let k = 0; k < L; k++) ref[a * os[0] + j * os[1] + k * os[2]] += vals[pad + a * is[0] + j * is[1] + k];
     assert.deepEqual(Array.from(acc), Array.from(ref), `case ${c}: ${d} ${exprKey(e)} len ${len} reduced ${red}`);
   }
