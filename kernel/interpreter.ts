@@ -35,10 +35,22 @@ export interface PreloadEntry {
   member?: string;
 }
 
+/** What the interpreter runs: its own work (type-check), a cell's synchronous part, or a cell after an await. */
+export type Phase = "kernel" | "sync" | "async";
+
 export interface InterpreterOptions {
   /** The notebook directory: relative imports and `require` of cells resolve from here. */
   cwd: string;
   preload?: PreloadEntry[];
+  /**
+   * Bare module names whose `require` (and `import`) in cells gives our module instead, each to a
+   * directory with an `index.js`: `{tslab: ".../tslab-shim"}`. Run time only: for "tslab", the
+   * types come from tslab's converter, which serves `<cwd>/node_modules/tslab` from tslab's own
+   * package (its dist/public.d.ts, the API our shim implements).
+   */
+  modules?: Record<string, string>;
+  /** Told when the interpreter enters each phase of a cell (the kernel's interrupt logic uses it). */
+  onPhase?: (p: Phase) => void;
 }
 
 export type ExecuteOutcome =
@@ -247,6 +259,8 @@ export class Interpreter {
   private chain: Promise<unknown> = Promise.resolve();
   private rejectCurrent: ((e: unknown) => void) | null = null;
   private closed = false;
+  private readonly moduleDirs: ReadonlyMap<string, string>;
+  private readonly onPhase: (p: Phase) => void;
 
   constructor(opts: InterpreterOptions) {
     const cwd = path.resolve(opts.cwd);
@@ -254,6 +268,14 @@ export class Interpreter {
       throw new Error(`Interpreter: the notebook directory ${JSON.stringify(cwd)} does not exist or is not a directory; pass an existing directory as cwd`);
     }
     this.cwd = cwd;
+    this.onPhase = opts.onPhase ?? (() => undefined);
+    this.moduleDirs = new Map(Object.entries(opts.modules ?? {}));
+    for (const [name, dir] of this.moduleDirs) {
+      if (!/^[a-z0-9@][\w.@/-]*$/i.test(name)) throw new Error(`Interpreter modules: ${JSON.stringify(name)} is not a package name`);
+      if (!path.isAbsolute(dir) || !fs.existsSync(path.join(dir, "index.js"))) {
+        throw new Error(`Interpreter modules: ${JSON.stringify(dir)} for ${name} must be an absolute directory with an index.js (build the package first)`);
+      }
+    }
     const preload = opts.preload ?? [];
     this.preload = preload.map((p) => ({ ...p }));
     for (const p of preload) {
@@ -350,6 +372,7 @@ export class Interpreter {
     const sideOutputs = this.sideOutputs;
     const sideModules = this.sideModules;
     const M = Module as unknown as ModuleInternals;
+    const moduleDirs = this.moduleDirs;
     const wrap = (req: NodeJS.Require, dirname: string): NodeJS.Require => {
       const fromSideOutputs = (id: string): unknown => {
         if (!id.startsWith(".") && !path.isAbsolute(id)) return undefined;
@@ -371,6 +394,8 @@ export class Interpreter {
         if (id === PACKAGE_NAME || id.startsWith(PACKAGE_NAME + "/")) {
           return ownRequire(path.join(packageRoot, id.slice(PACKAGE_NAME.length)));
         }
+        const own = moduleDirs.get(id);
+        if (own !== undefined) return ownRequire(path.join(own, "index.js"));
         const side = fromSideOutputs(id);
         if (side !== undefined) return side;
         return req(id);
@@ -395,13 +420,19 @@ export class Interpreter {
 
   private runtimeError(e: unknown): ExecuteOutcome {
     if (isInterruption(e)) return keyboardInterrupt();
-    let content: ErrorContent;
+    return { status: "error", ...this.formatError(e), interrupted: false };
+  }
+
+  /**
+   * Error content for any thrown value, with frames of cells at cell lines and the kernel's own
+   * and Node's internal frames dropped (also for errors of timers, promises and workers).
+   */
+  formatError(e: unknown): ErrorContent {
     try {
-      content = formatRuntimeError(e, { lookup: (f) => this.cellInfo(f), hiddenPathPrefixes: [__dirname + path.sep] });
+      return formatRuntimeError(e, { lookup: (f) => this.cellInfo(f), hiddenPathPrefixes: [__dirname + path.sep] });
     } catch (fe) {
-      content = { ename: "Error", evalue: String(fe), traceback: [String(fe)] };
+      return { ename: "Error", evalue: String(fe), traceback: [String(fe)] };
     }
-    return { status: "error", ...content, interrupted: false };
   }
 
   private internalError(what: string, e: unknown): ExecuteOutcome {
@@ -430,12 +461,17 @@ export class Interpreter {
    * exceptions their name, interruptions "KeyboardInterrupt" (interrupted: true).
    */
   execute(code: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
-    const run = this.chain.then(() => this.executeNow(code, opts).catch((e: unknown) => this.internalError("the interpreter failed", e)));
+    const run = this.chain.then(() =>
+      this.executeNow(code, opts)
+        .catch((e: unknown) => this.internalError("the interpreter failed", e))
+        .finally(() => this.onPhase("kernel")),
+    );
     this.chain = run.catch(() => undefined);
     return run;
   }
 
   private async executeNow(source: string, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+    this.onPhase("kernel");
     const code = tslab.expandShorthandProperties(source);
     if (this.closed) return this.internalError("execute", new Error("the interpreter is closed"));
     const name = opts.executionCount === null ? `cell[silent-${++this.silentCounter}]` : `cell[${opts.executionCount}]`;
@@ -501,11 +537,22 @@ export class Interpreter {
 
     let value: unknown;
     try {
-      const ret: unknown = vm.runInThisContext(wrapped, { filename: name, breakOnSigint: true });
+      let ret: unknown;
+      this.onPhase("sync");
+      try {
+        ret = vm.runInThisContext(wrapped, { filename: name, breakOnSigint: true });
+      } finally {
+        this.onPhase(converted.hasToplevelAwait ? "async" : "kernel");
+      }
       if (converted.hasToplevelAwait) await this.race(ret as Promise<unknown>);
       value = takeLast();
-      if (isThenable(value)) value = await this.race(value);
+      if (isThenable(value)) {
+        this.onPhase("async");
+        value = await this.race(value);
+      }
+      this.onPhase("kernel");
     } catch (e) {
+      this.onPhase("kernel");
       takeLast();
       // Names declared before the failure exist at runtime: keep their declarations.
       this.prevDecl = declOutput;

@@ -10,9 +10,20 @@
  *
  * Interrupts: `interrupt_request` is answered here and turned into SIGINT on our own process: V8's
  * breakOnSigint stops synchronous cell code, and the main thread's SIGINT handler cancels awaited
- * computes. So the "signal" and "message" interrupt modes take one path.
+ * computes. So the "signal" and "message" interrupt modes take one path. When the main thread does
+ * not acknowledge within INTERRUPT_GRACE_MS (it is stuck in cell code that runs after an `await`,
+ * or in a timer callback of a cell, where breakOnSigint does not reach), this thread stops that
+ * JavaScript with `Runtime.terminateExecution` through an inspector session on the main thread
+ * (`inspector.Session.connectToMainThread`), only while the main thread says a cell is past its
+ * first await, never while it runs the kernel's own code (type-checking, formatting): see `Flag`.
+ *
+ * Orphans: with JPY_PARENT_PID set (jupyter_client sets it to the launching process), the parent
+ * is polled every second, as ipykernel's ParentPollerUnix does; when it is gone (or we were
+ * re-parented) the kernel exits. When the parent cannot be watched, the kernel exits after the
+ * heartbeat has been silent for HYPERSPY_TS_KERNEL_HEARTBEAT_TIMEOUT seconds (default 600; 0 = never).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import * as inspector from "node:inspector";
 import * as zmq from "zeromq";
 import { ConnectionInfo, encodeMessage, endpoint, HeaderFactory, Header, Outgoing, parseMessage, SendQueue, Signer } from "./wire";
 
@@ -21,7 +32,35 @@ export interface IoWorkerData {
   session: string;
   /** kernel_info_reply content, answered on control too (5.5). */
   kernelInfo: Record<string, unknown>;
+  /** Int32Array over a SharedArrayBuffer, indexed by `Flag`. */
+  flags: SharedArrayBuffer;
 }
+
+/** Slots of the shared Int32Array between the main thread and this one. */
+export const Flag = {
+  /** Interrupt generation requested (this thread increments it). */
+  Requested: 0,
+  /** Interrupt generation handled by the main thread. */
+  Handled: 1,
+  /** What the main thread runs: a `MainState`. */
+  State: 2,
+  /** Date.now() / 1000 (seconds) of the last acknowledgement: to ignore the SIGINT echo of a handled request. */
+  HandledAt: 3,
+} as const;
+
+/** What the main thread runs (Flag.State). */
+export const MainState = {
+  /** Between cells (event loop, or a cell's timer callback). */
+  Idle: 0,
+  /** A cell's synchronous part, inside vm.runInThisContext with breakOnSigint. */
+  Sync: 1,
+  /** A cell after its first await (its continuations run as microtasks). */
+  Async: 2,
+  /** The kernel's own work (type-check, formatting): never terminated. */
+  Kernel: 3,
+} as const;
+
+export const FLAG_SLOTS = 4;
 
 /** Main thread -> I/O thread. */
 export type IoRequest =
@@ -32,11 +71,15 @@ export type IoRequest =
 export type IoEvent =
   | { type: "ready" }
   | { type: "shutdown"; restart: boolean }
+  | { type: "orphaned"; reason: string }
   | { type: "log"; text: string }
   | { type: "closed" };
 
 const FLUSH_MS = 25;
 const FLUSH_BYTES = 256 * 1024;
+/** How long the main thread has to acknowledge an interrupt before its JavaScript is terminated. */
+const INTERRUPT_GRACE_MS = 250;
+const PARENT_POLL_MS = 1000;
 
 function log(text: string): void {
   parentPort?.postMessage({ type: "log", text } satisfies IoEvent);
@@ -113,10 +156,83 @@ async function run(): Promise<void> {
     parentPort?.postMessage({ type: "closed" } satisfies IoEvent);
   }
 
+  // Interrupts (see the file comment).
+  const flags = new Int32Array(data.flags);
+  let session: inspector.Session | null = null;
+  const terminateMain = (): boolean => {
+    try {
+      if (!session) {
+        session = new inspector.Session();
+        session.connectToMainThread();
+      }
+      session.post("Runtime.terminateExecution");
+      return true;
+    } catch (e) {
+      log(`cannot stop the main thread's JavaScript: ${(e as Error).message}`);
+      return false;
+    }
+  };
+  const interruptMain = (): void => {
+    const gen = Atomics.add(flags, Flag.Requested, 1) + 1;
+    process.kill(process.pid, "SIGINT");
+    const t0 = Date.now();
+    const check = () => {
+      if (closing || Atomics.load(flags, Flag.Handled) >= gen) return;
+      const state = Atomics.load(flags, Flag.State);
+      const waited = Date.now() - t0;
+      // Only a cell after its first await: its code runs as a microtask, which V8 can terminate
+      // safely. (Timer callbacks are made interruptible by SIGINT on the main thread: kernel/timers.ts;
+      // terminating them would corrupt Node's async-hook stack.)
+      if (state === MainState.Async) {
+        log(`interrupt: the main thread did not answer in ${waited} ms (cell code after an await): terminating that JavaScript`);
+        terminateMain();
+        return;
+      }
+      if (waited < 60_000) setTimeout(check, 50).unref();
+    };
+    setTimeout(check, INTERRUPT_GRACE_MS).unref();
+  };
+
+  // Orphans (see the file comment): the parent poller, else the heartbeat's silence.
+  const exitOrphaned = (reason: string) => {
+    if (closing) return;
+    log(`${reason}: exiting`);
+    parentPort?.postMessage({ type: "orphaned", reason } satisfies IoEvent);
+    // If the main thread is stuck in a cell, it cannot exit by itself.
+    setTimeout(() => process.kill(process.pid, "SIGTERM"), 3000).unref();
+    setTimeout(() => process.kill(process.pid, "SIGKILL"), 6000).unref();
+  };
+  const parentPid = Number(process.env.JPY_PARENT_PID ?? "");
+  const startPpid = process.ppid;
+  const watchable = Number.isInteger(parentPid) && parentPid > 1 && startPpid > 1;
+  let lastBeat = Date.now();
+  if (watchable) {
+    setInterval(() => {
+      let alive = true;
+      try {
+        process.kill(parentPid, 0);
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === "EPERM";
+      }
+      if (!alive) exitOrphaned(`the parent process ${parentPid} (JPY_PARENT_PID) is gone`);
+      else if (process.ppid !== startPpid) exitOrphaned(`the parent process ${startPpid} is gone (re-parented to ${process.ppid})`);
+    }, PARENT_POLL_MS).unref();
+  } else {
+    const timeoutS = Number(process.env.HYPERSPY_TS_KERNEL_HEARTBEAT_TIMEOUT ?? "600");
+    if (Number.isFinite(timeoutS) && timeoutS > 0) {
+      setInterval(() => {
+        if (Date.now() - lastBeat > timeoutS * 1000) exitOrphaned(`no parent to watch (JPY_PARENT_PID unset) and no heartbeat for ${timeoutS} s`);
+      }, Math.min(PARENT_POLL_MS, timeoutS * 250)).unref();
+    }
+  }
+
   // Heartbeat: echo every frame as it came.
   void (async () => {
     try {
-      for await (const frames of hb) await hb.send(frames);
+      for await (const frames of hb) {
+        lastBeat = Date.now();
+        await hb.send(frames);
+      }
     } catch (e) {
       if (!closing) log(`heartbeat stopped: ${(e as Error).message}`);
     }
@@ -139,7 +255,7 @@ async function run(): Promise<void> {
       if (t === "kernel_info_request") {
         await reply("kernel_info_reply", data.kernelInfo);
       } else if (t === "interrupt_request") {
-        process.kill(process.pid, "SIGINT");
+        interruptMain();
         await reply("interrupt_reply", { status: "ok" });
       } else if (t === "shutdown_request") {
         const restart = msg.content.restart === true;

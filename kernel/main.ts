@@ -8,9 +8,12 @@ import * as fs from "node:fs";
 import { Kernel } from "./server";
 import type { ConnectionInfo } from "./wire";
 
+// The kernel makes process.exit throw in cells (server.ts); the entry point keeps the real one.
+const exit: (code?: number) => never = process.exit.bind(process);
+
 function usage(msg: string): never {
   process.stderr.write(`hyperspy-ts kernel: ${msg}\nusage: node ${process.argv[1]} --connection-file <connection.json>\n`);
-  process.exit(2);
+  exit(2);
 }
 
 async function main(): Promise<void> {
@@ -29,10 +32,10 @@ async function main(): Promise<void> {
   }
   const kernel = new Kernel({ connection });
   await kernel.start();
-  process.exit(0);
+  exit(0);
 }
 
 main().catch((e: unknown) => {
   process.stderr.write(`hyperspy-ts kernel failed to start: ${(e as Error).stack ?? String(e)}\n`);
-  process.exit(1);
+  exit(1);
 });

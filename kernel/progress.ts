@@ -37,7 +37,24 @@ function progressHTML(done: number, total: number, text: string): string {
 }
 
 /** The kernel's observer: `current()` gives the running cell's publisher and AbortSignal (or null between cells). */
-export function progressObserver(current: () => { publish: Publish; signal: AbortSignal } | null, now: () => number = Date.now): ComputeObserver {
+/** What an interrupt check throws between the tasks of a compute: the kernel reports it as KeyboardInterrupt. */
+export class ComputeInterrupted extends Error {
+  readonly code = "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+  constructor() {
+    super("Interrupted by the user");
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+/**
+ * The kernel's observer: `current()` gives the running cell's publisher and AbortSignal (or null
+ * between cells), and `interrupted()`, checked between tasks, which stops a compute even when the
+ * thread cannot see its AbortSignal fire (a synchronous computeSync()).
+ */
+export function progressObserver(
+  current: () => { publish: Publish; signal: AbortSignal; interrupted?: () => boolean } | null,
+  now: () => number = Date.now,
+): ComputeObserver {
   return {
     start(): ComputeRun | undefined {
       const cell = current();
@@ -60,6 +77,7 @@ export function progressObserver(current: () => { publish: Publish; signal: Abor
       return {
         signal: cell.signal,
         progress(p) {
+          if (cell.interrupted?.()) throw new ComputeInterrupted();
           done = p.done;
           total = p.total;
           const t = now();
@@ -69,7 +87,7 @@ export function progressObserver(current: () => { publish: Publish; signal: Abor
         },
         end(error) {
           if (!shown && now() - t0 < SHOW_AFTER_MS) return;
-          const aborted = error instanceof Error && error.name === "AbortError";
+          const aborted = error instanceof Error && (error.name === "AbortError" || error instanceof ComputeInterrupted);
           if (!error) done = total;
           send(error ? (aborted ? "cancelled" : "failed") : "done");
         },
