@@ -24,7 +24,11 @@ import * as vm from "node:vm";
 import Module, { createRequire } from "node:module";
 import * as tslab from "./tslab";
 import type { ConvertResult, Converter, ConverterDiagnostic, QuickInfo } from "./tslab";
-import { CellSourceMap, formatDiagnostics, formatRuntimeError, type CellInfo, type ErrorContent } from "./traceback";
+import { CellSourceMap, formatDiagnostics, formatRuntimeError, type CellInfo, type CellPosition, type ErrorContent } from "./traceback";
+import { portableFrame } from "../lazy/userfn";
+
+/** The library's compiled code (dist/lazy, dist/signals): frames hidden in tracebacks that reach a cell. */
+const LIBRARY_DIRS = [path.join(path.resolve(__dirname, ".."), "lazy") + path.sep, path.join(path.resolve(__dirname, ".."), "signals") + path.sep];
 
 export interface PreloadEntry {
   /** The global name, e.g. "hs". */
@@ -418,6 +422,26 @@ export class Interpreter {
     };
   }
 
+  /** A frame of a portable function (run on a worker from its source) -> the cell that defined it. */
+  private portableToCell(file: string, line: number, col: number): { cell: CellInfo; pos: CellPosition } | null {
+    const f = portableFrame(file, line, col);
+    if (!f) return null;
+    const recs = [...this.cells.values()];
+    for (let k = recs.length - 1; k >= 0; k--) {
+      const rec = recs[k];
+      const at = rec.js.indexOf(f.source);
+      if (at < 0) continue;
+      const before = rec.js.slice(0, at);
+      const jsLine = countNewlines(before) + f.line;
+      const jsCol = f.line === 0 ? at - (before.lastIndexOf("\n") + 1) + f.col : f.col;
+      const cell = this.cellInfo(rec.name);
+      // +2: the script V8 ran has the wrapper's line before the cell's JavaScript; 1-based.
+      const pos = cell?.map(jsLine + 2, jsCol + 1) ?? null;
+      return cell && pos ? { cell, pos } : null;
+    }
+    return null;
+  }
+
   private runtimeError(e: unknown): ExecuteOutcome {
     if (isInterruption(e)) return keyboardInterrupt();
     return { status: "error", ...this.formatError(e), interrupted: false };
@@ -429,7 +453,12 @@ export class Interpreter {
    */
   formatError(e: unknown): ErrorContent {
     try {
-      return formatRuntimeError(e, { lookup: (f) => this.cellInfo(f), hiddenPathPrefixes: [__dirname + path.sep] });
+      return formatRuntimeError(e, {
+        lookup: (f) => this.cellInfo(f),
+        hiddenPathPrefixes: [__dirname + path.sep],
+        libraryPathPrefixes: LIBRARY_DIRS,
+        resolveFrame: (f, l, c) => this.portableToCell(f, l, c),
+      });
     } catch (fe) {
       return { ename: "Error", evalue: String(fe), traceback: [String(fe)] };
     }
@@ -697,6 +726,12 @@ export class Interpreter {
     }
     delete (globalThis as Record<string, unknown>)[this.globalKey];
   }
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) n++;
+  return n;
 }
 
 function hasInfo(info: QuickInfo | undefined): info is QuickInfo {

@@ -395,6 +395,13 @@ export interface RuntimeFormatOptions {
   lookup(filename: string): CellInfo | undefined;
   /** Frames in these files (absolute paths, prefix match) are dropped (the kernel's own code). */
   hiddenPathPrefixes?: readonly string[];
+  /**
+   * Frames in these files (the library's own code) are dropped when the error, or an error in its
+   * cause chain, has a frame in a cell: the user sees where in the cell, not our internals.
+   */
+  libraryPathPrefixes?: readonly string[];
+  /** A frame of a function that ran elsewhere (a portable function on a worker) -> its cell position. */
+  resolveFrame?(file: string, line: number, col: number): { cell: CellInfo; pos: CellPosition } | null;
 }
 
 interface ErrorLike {
@@ -453,10 +460,10 @@ interface FrameResult {
   top?: { cell: CellInfo; pos: CellPosition };
 }
 
-function formatFrames(stack: string, opts: RuntimeFormatOptions): FrameResult {
+function formatFrames(stack: string, opts: RuntimeFormatOptions, hideLibrary = false): FrameResult {
   const out: string[] = [];
   let top: FrameResult["top"];
-  const hidden = opts.hiddenPathPrefixes ?? [];
+  const hidden = hideLibrary ? [...(opts.hiddenPathPrefixes ?? []), ...(opts.libraryPathPrefixes ?? [])] : (opts.hiddenPathPrefixes ?? []);
   for (const raw of stack.split("\n")) {
     if (!/^\s+at /.test(raw)) continue;
     const line = raw.replace(/^\s+/, "    ");
@@ -469,12 +476,21 @@ function formatFrames(stack: string, opts: RuntimeFormatOptions): FrameResult {
     let fn: string | undefined = m[2];
     const file = m[3];
     if (hidden.some((p) => file.startsWith(p))) continue;
-    const cell = opts.lookup(file);
+    let cell = opts.lookup(file);
+    let pos: CellPosition | null = null;
+    if (cell) pos = cell.map(Number(m[4]), Number(m[5]));
+    else {
+      const r = opts.resolveFrame?.(file, Number(m[4]), Number(m[5])) ?? null;
+      if (r) {
+        cell = r.cell;
+        pos = r.pos;
+        if (fn === "eval") fn = undefined;
+      }
+    }
     if (!cell) {
       out.push(line);
       continue;
     }
-    const pos = cell.map(Number(m[4]), Number(m[5]));
     if (!pos) continue; // the wrapper around the cell's code
     if (!top) top = { cell, pos };
     const where = `${cell.name}:${pos.line}:${pos.col}`;
@@ -494,6 +510,12 @@ export function formatRuntimeError(e: unknown, opts: RuntimeFormatOptions): Erro
   const { ename, evalue } = describeThrown(e);
   const traceback: string[] = [];
   const seen = new Set<unknown>();
+  // Does any error of the chain have a cell frame? Then the library's frames are noise.
+  let hideLibrary = false;
+  for (let x: unknown = e, k = 0; isErrorLike(x) && k < 9 && !hideLibrary; x = safe(() => x.cause, undefined), k++) {
+    const stack = safe(() => (typeof (x as ErrorLike).stack === "string" ? ((x as ErrorLike).stack as string) : ""), "");
+    hideLibrary = formatFrames(stack, opts).top !== undefined;
+  }
   const one = (x: unknown, label: string, depth: number): void => {
     const d = describeThrown(x);
     const headName = label ? `${label}${d.ename}` : `${BOLD_RED}${d.ename}${RESET}`;
@@ -502,13 +524,14 @@ export function formatRuntimeError(e: unknown, opts: RuntimeFormatOptions): Erro
     if (seen.has(x)) return;
     seen.add(x);
     const stack = safe(() => (typeof x.stack === "string" ? x.stack : ""), "");
-    const frames = formatFrames(stack, opts);
+    const frames = formatFrames(stack, opts, hideLibrary);
     traceback.push(...frames.lines);
     if (frames.top && depth === 0) {
       const { cell, pos } = frames.top;
       traceback.push("", `${CYAN}${cell.name}${RESET}, line ${pos.line}:`);
       traceback.push(...codeFrame(cell.source, pos.line - 1, pos.col - 1, pos.col, true));
-    }
+      shownTop = true;
+    } else if (frames.top && !causeTop) causeTop = frames.top;
     if (depth >= 8) return;
     const errors = safe(() => x.errors, undefined);
     if (Array.isArray(errors)) {
@@ -523,6 +546,14 @@ export function formatRuntimeError(e: unknown, opts: RuntimeFormatOptions): Erro
       one(cause, "Caused by: ", depth + 1);
     }
   };
+  let shownTop = false;
+  let causeTop: FrameResult["top"];
   one(e, "", 0);
+  if (!shownTop && causeTop) {
+    // The error itself has no cell frame (a wrapper, or an error from a worker): show where its cause was.
+    const { cell, pos } = causeTop;
+    traceback.push("", `${CYAN}${cell.name}${RESET}, line ${pos.line}:`);
+    traceback.push(...codeFrame(cell.source, pos.line - 1, pos.col - 1, pos.col, true));
+  }
   return { ename, evalue, traceback };
 }

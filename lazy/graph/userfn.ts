@@ -6,24 +6,50 @@
  * "threads" scheduler: it may then use only its arguments and globals (Math, ...). The sync
  * scheduler compiles it the same way, so a function behaves alike under both schedulers.
  */
+import { createHash } from "node:crypto";
 import { TaskLocal } from "./graph";
 
 const compiled = new Map<string, (...args: never[]) => unknown>();
+/** The file name of each compiled portable function in stack traces -> its source and prefix. */
+const byUrl = new Map<string, { source: string; prefix: number }>();
+const URL_PREFIX = "portable-function-";
+
+/** `portable-function-<hash of the source>`: the same on every thread, named in stack frames. */
+function urlOf(source: string): string {
+  return URL_PREFIX + createHash("sha1").update(source).digest("hex").slice(0, 12);
+}
 
 function compile(source: string): (...args: never[]) => unknown {
   let f = compiled.get(source);
   if (f) return f;
   let made: unknown;
+  const url = urlOf(source);
+  // new Function's body starts on line 3 of its script ("function anonymous(", ") {" before it);
+  // the source starts after "return (" or "const o = { " on line 4.
+  let prefix = "return (".length;
   try {
-    made = new Function(`"use strict";\nreturn (${source});`)();
+    made = new Function(`"use strict";\nreturn (${source});\n//# sourceURL=${url}`)();
   } catch {
     // method shorthand, `name(a) { ... }`, is not an expression on its own
-    made = new Function(`"use strict";\nconst o = { ${source} };\nreturn o[Object.keys(o)[0]];`)();
+    prefix = "const o = { ".length;
+    made = new Function(`"use strict";\nconst o = { ${source} };\nreturn o[Object.keys(o)[0]];\n//# sourceURL=${url}`)();
   }
+  byUrl.set(url, { source, prefix });
   if (typeof made !== "function") throw new TypeError("the source does not evaluate to a function");
   f = made as (...args: never[]) => unknown;
   compiled.set(source, f);
   return f;
+}
+
+/**
+ * Where a stack frame `portable-function-<hash>:line:col` (1-based, of a portable function run on
+ * any thread) is in that function's source, if this thread has seen the source (the main thread
+ * compiles every portable function once to check it): for the kernel's tracebacks.
+ */
+export function portableFrame(file: string, line: number, col: number): { source: string; line: number; col: number } | undefined {
+  const f = file.startsWith(URL_PREFIX) ? byUrl.get(file) : undefined;
+  if (!f || line < 4) return undefined;
+  return { source: f.source, line: line - 4, col: line === 4 ? col - 1 - f.prefix : col - 1 };
 }
 
 /** The source text of a function that can run on a worker thread, checked to compile. */

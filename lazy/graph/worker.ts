@@ -28,6 +28,21 @@ interface Request {
 
 const loaded = new Set<string>();
 
+interface PlainError {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: PlainError;
+}
+
+/** An error as plain data for the main thread, with its `cause` chain (the user's own error under our wrapper). */
+function plainError(e: unknown, depth: number): PlainError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const out: PlainError = { name: err.name, message: err.message, stack: err.stack };
+  if (err.cause !== undefined && depth < 4) out.cause = plainError(err.cause, depth + 1);
+  return out;
+}
+
 parentPort?.on("message", async (m: Request) => {
   try {
     for (const mod of m.modules) {
@@ -44,7 +59,6 @@ parentPort?.on("message", async (m: Request) => {
     for (const x of m.inputs) noteReleased(x);
     noteReleased(value);
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    parentPort?.postMessage({ id: m.id, ok: false, error: { name: err.name, message: err.message, stack: err.stack } });
+    parentPort?.postMessage({ id: m.id, ok: false, error: plainError(e, 0) });
   }
 });

@@ -37,7 +37,21 @@ interface Reply {
   id: number;
   ok: boolean;
   value?: unknown;
-  error?: { name: string; message: string; stack?: string };
+  error?: PlainError;
+}
+
+interface PlainError {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: PlainError;
+}
+
+function fromPlain(p: PlainError | undefined): Error {
+  const e = new Error(p?.message ?? "worker task failed", p?.cause ? { cause: fromPlain(p.cause) } : undefined);
+  e.name = p?.name ?? "Error";
+  if (p?.stack) e.stack = p.stack;
+  return e;
 }
 
 interface Job {
@@ -104,12 +118,7 @@ export class WorkerPool {
     slot.worker.unref();
     this.dispatch();
     if (m.ok) job.resolve(m.value);
-    else {
-      const e = new Error(m.error?.message ?? "worker task failed");
-      e.name = m.error?.name ?? "Error";
-      if (m.error?.stack) e.stack = m.error.stack;
-      job.reject(e);
-    }
+    else job.reject(fromPlain(m.error));
   }
 
   /** A worker crashed or exited: fail its job and put a fresh worker in its place. */

@@ -9,13 +9,23 @@
   errors, stop_on_error, comm_info, JSON MIME as objects, display updates, top-level await,
   output after idle, interrupts of a compute and of a synchronous loop, progress bars, heartbeat
   during a synchronous cell, survival (rejected promise, huge output), `hs` and completion.
+- Interrupts at any point (test_proto_interrupt_*): a sync loop, a loop after an await, computeSync()
+  before and after an await, a loop in a timer callback: KeyboardInterrupt within 2 s, earlier
+  variables intact. process.exit in a cell, the stream cap (100 MB console.log), aborted replies
+  compared with ipykernel's (Debian's python3-ipykernel, same run), `import * as tslab from "tslab"`,
+  error lines of timers, promise rejections and worker functions.
 - HsLifecycleTests: shutdown and restart replies, restart clears state (own kernel each).
+- HsOrphanTests: the kernel exits when its parent dies (JPY_PARENT_PID), also while a cell loops,
+  and after the heartbeat's silence when there is no parent to watch.
 - HsEmptyKeyTests: a connection file with an empty key switches signing off.
 
 The kernel runs in KT_CWD (default: a fresh temporary directory with no node_modules above it).
 """
 import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -198,9 +208,8 @@ class HsKernelTests(jkt.KernelTests):
         ra, rb, rc = shell_reply(self.kc, a), shell_reply(self.kc, b), shell_reply(self.kc, c)
         self.assertEqual(ra["content"]["status"], "error")
         for r in (rb, rc):
-            self.assertEqual(r["content"]["status"], "error")
-            self.assertEqual(r["content"]["ename"], "ExecutionAborted")
-            self.assertIn("execution_count", r["content"])
+            # As ipykernel: {"status": "aborted"} and no execution_count ("In [ ]" in the Notebook).
+            self.assertEqual(r["content"], {"status": "aborted"})
         # Not a time window: the next request runs.
         r, _ = run(self.kc, "3 + 3")
         self.assertEqual(r["content"]["status"], "ok")
@@ -383,6 +392,169 @@ class HsKernelTests(jkt.KernelTests):
         self.assertEqual(c["cursor_end"], len(code))
         self.assertEqual(c["cursor_start"], len(code) - 2)
 
+    # ------------------------------------------------------------------ a kernel to live in all day
+
+    def interrupt_cell(self, code, wait=1.0):
+        """Run `code`, interrupt it after `wait` s; the reply and the seconds from interrupt to reply."""
+        drain(self.kc)
+        msg_id = self.kc.execute(code)
+        time.sleep(wait)
+        t0 = time.time()
+        self.km.interrupt_kernel()
+        r = shell_reply(self.kc, msg_id, timeout=20)
+        dt = time.time() - t0
+        collect(self.kc, msg_id)
+        return r, dt
+
+    def assert_interrupted_and_alive(self, code, wait=1.0):
+        run(self.kc, "const before_" + str(abs(hash(code)) % 100000) + " = 'kept';")
+        r, dt = self.interrupt_cell(code, wait)
+        self.assertEqual(r["content"]["status"], "error", r["content"])
+        self.assertEqual(r["content"]["ename"], "KeyboardInterrupt")
+        self.assertLess(dt, 2.0)
+        r, msgs = run(self.kc, "before_" + str(abs(hash(code)) % 100000))
+        self.assertEqual([m for m in msgs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"], "'kept'")
+        return dt
+
+    def test_proto_interrupt_loop_after_await(self):
+        self.assert_interrupted_and_alive("await new Promise((r) => setTimeout(r, 100));\nwhile (true) {}")
+
+    def test_proto_interrupt_sync_loop_quick(self):
+        self.assert_interrupted_and_alive("let spin = 0;\nwhile (true) { spin++; }")
+
+    SLOW_SYNC = "hs.lazy.ones([4000, 400], {chunks: [4, 400]}).mapBlocks((b) => { const t = Date.now(); while (Date.now() - t < 5) {} return b; }, {dtype: 'float64'}).sum().computeSync()"
+
+    def test_proto_interrupt_compute_sync(self):
+        self.assert_interrupted_and_alive(self.SLOW_SYNC)
+
+    def test_proto_interrupt_compute_sync_after_await(self):
+        self.assert_interrupted_and_alive("const sAfter = await Promise.resolve(1);\n" + self.SLOW_SYNC)
+
+    def test_proto_interrupt_timer_loop(self):
+        """A loop in a timer callback of a cell that awaits: both stop, the kernel lives."""
+        self.assert_interrupted_and_alive("setTimeout(() => { while (true) {} }, 10);\nawait new Promise((r) => setTimeout(r, 100000));")
+
+    def test_proto_process_exit_keeps_kernel(self):
+        drain(self.kc)
+        run(self.kc, "const beforeExit = 5;")
+        for code in ("process.exit(1)", "process.exit()", "process.abort()"):
+            r, msgs = run(self.kc, code)
+            self.assertEqual(r["content"]["status"], "error")
+            self.assertEqual(r["content"]["ename"], "ProcessExit")
+            self.assertIn("Restart", r["content"]["evalue"])
+        self.assertTrue(self.km.is_alive())
+        r, msgs = run(self.kc, "beforeExit + 1")
+        self.assertEqual([m for m in msgs if m["msg_type"] == "execute_result"][0]["content"]["data"]["text/plain"], "6")
+
+    def test_proto_stream_cap(self):
+        drain(self.kc)
+        r, msgs = run(self.kc, "console.log('x'.repeat(100_000_000));\nconsole.log('tail line');", timeout=120)
+        self.assertEqual(r["content"]["status"], "ok")
+        streams = [m for m in msgs if m["msg_type"] == "stream"]
+        text = "".join(m["content"]["text"] for m in streams)
+        sent = sum(len(json.dumps(m["content"])) for m in streams)
+        self.assertLess(sent, 2_000_000)
+        self.assertGreaterEqual(text.count("x"), 1_000_000)
+        self.assertIn("reached 1.0 MiB", text)
+        self.assertIn("94.4 MiB of stdout (2 lines) not shown", text)
+        path = text.split("not shown: in ")[1].split("]")[0]
+        self.assertEqual(os.path.getsize(path), 100_000_001 - (1 << 20) + len("tail line\n"))
+        with open(path, "rb") as f:
+            f.seek(-10, 2)
+            self.assertEqual(f.read(), b"tail line\n")
+        # The next cell has its own budget.
+        r, msgs = run(self.kc, "console.log('small')")
+        self.assertEqual("".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream"), "small\n")
+
+    def test_proto_aborted_like_ipykernel(self):
+        """The replies and iopub messages of cells aborted after an error, ours beside ipykernel's."""
+        def aborted_of(kc, fail_code):
+            drain(kc)
+            a = kc.execute(fail_code)
+            b = kc.execute("1")
+            shell_reply(kc, a)
+            rb = shell_reply(kc, b)
+            msgs = collect(kc, b)
+            return rb, [(m["msg_type"], m["content"].get("execution_state")) for m in msgs]
+        ours, ours_io = aborted_of(self.kc, "await new Promise((r) => setTimeout(r, 300)); throw new Error('x')")
+        ikm, ikc = start_new_kernel(kernel_name="python3", startup_timeout=60)
+        try:
+            theirs, theirs_io = aborted_of(ikc, "import time; time.sleep(0.3); raise ValueError('x')")
+        finally:
+            ikc.stop_channels()
+            ikm.shutdown_kernel(now=True)
+        self.assertEqual(ours["content"], theirs["content"])
+        self.assertEqual(ours["content"], {"status": "aborted"})
+        self.assertEqual(ours["metadata"]["status"], theirs["metadata"]["status"])
+        self.assertEqual(ours_io, theirs_io)
+
+    def test_proto_tslab_import(self):
+        drain(self.kc)
+        code = ('import * as tslab from "tslab";\ntslab.display.html("<b>hi</b>");\ntslab.display.png(new Uint8Array([137, 80, 78, 71]));\n'
+                'const td = tslab.newDisplay();\ntd.markdown("first");\ntd.markdown("second");\ntslab.versions.tslab')
+        r, msgs = run(self.kc, code)
+        self.assertEqual(r["content"]["status"], "ok", r["content"])
+        d = [m for m in msgs if m["msg_type"] == "display_data"]
+        u = [m for m in msgs if m["msg_type"] == "update_display_data"]
+        self.assertEqual(d[0]["content"]["data"]["text/html"], "<b>hi</b>")
+        self.assertEqual(d[1]["content"]["data"]["image/png"], "iVBORw==")
+        self.assertEqual(d[2]["content"]["data"]["text/markdown"], "first")
+        self.assertEqual(u[0]["content"]["data"]["text/markdown"], "second")
+        self.assertEqual(u[0]["content"]["transient"]["display_id"], d[2]["content"]["transient"]["display_id"])
+        res = [m for m in msgs if m["msg_type"] == "execute_result"][0]
+        self.assertEqual(res["content"]["data"]["text/plain"], "'1.0.22'")
+        r, _ = run(self.kc, "tslab.display.html(42)")
+        self.assertEqual(r["content"]["ename"], "TSError")  # typed as tslab's own public.d.ts
+
+    def late_stderr(self, code, wait=1.0):
+        drain(self.kc)
+        msg_id = self.kc.execute(code)
+        shell_reply(self.kc, msg_id)
+        text = ""
+        deadline = time.time() + wait + 5
+        while time.time() < deadline:
+            try:
+                m = self.kc.get_iopub_msg(timeout=0.5)
+            except Empty:
+                if text:
+                    break
+                continue
+            if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == msg_id:
+                text += m["content"]["text"]
+        return text, msg_id
+
+    def test_proto_async_error_lines(self):
+        import re
+        plain = lambda t: re.sub(r"\x1b\[[0-9;]*m", "", t)
+        text, _ = self.late_stderr("function late(x: number) {\n  if (x > 2) throw new RangeError('late ' + x);\n}\nsetTimeout(() => late(5), 10);\n0")
+        t = plain(text)
+        self.assertIn("Uncaught exception: RangeError: late 5", t)
+        self.assertRegex(t, r"at late \(cell\[\d+\]:2:")
+        self.assertRegex(t, r"cell\[\d+\]:4:")
+        self.assertNotIn("node:", t)
+        self.assertNotIn("evalmachine", t)
+        self.assertNotIn("kernel/", t)
+        text, _ = self.late_stderr("const never = 1;\n\nPromise.reject(new TypeError('nobody'));\n0")
+        t = plain(text)
+        self.assertIn("Unhandled promise rejection: TypeError: nobody", t)
+        self.assertRegex(t, r"cell\[\d+\]:3:")
+        self.assertNotIn("node:", t)
+
+    def test_proto_worker_error_line(self):
+        import re
+        drain(self.kc)
+        code = ("const wl = hs.lazy.ones([4, 4], {chunks: [2, 2]});\n"
+                "await wl.mapBlocks((b) => {\n"
+                "  if (b.size > 0) throw new Error('in a worker');\n"
+                "  return b;\n"
+                "}, {dtype: 'float64', portable: true}).compute({scheduler: 'threads'});")
+        r, msgs = run(self.kc, code)
+        self.assertEqual(r["content"]["status"], "error")
+        tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(r["content"]["traceback"]))
+        self.assertIn("in a worker", tb)
+        self.assertRegex(tb, r"cell\[\d+\]:3:")
+        self.assertNotIn("userfn", tb)
+
 
 class HsLifecycleTests(unittest.TestCase):
     def test_shutdown(self):
@@ -436,6 +608,103 @@ class HsLifecycleTests(unittest.TestCase):
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+
+
+def process_gone(pid):
+    """True when `pid` has exited (gone, or a zombie nobody reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pid, timeout):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if process_gone(pid):
+            return time.time() - t0
+        time.sleep(0.1)
+    return None
+
+
+PARENT = r"""
+import sys, time
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name=sys.argv[1])
+km.start_kernel(cwd=sys.argv[2])
+kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=60)
+if sys.argv[3]:
+    kc.execute(sys.argv[3]); time.sleep(1.0)
+print(km.provisioner.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+class HsOrphanTests(unittest.TestCase):
+    def orphan(self, busy_code=""):
+        """Start the kernel from a parent process, kill the parent (SIGKILL), return the kernel's pid."""
+        p = subprocess.Popen([sys.executable, "-c", PARENT, KERNEL, CWD, busy_code], stdout=subprocess.PIPE)
+        try:
+            pid = int(p.stdout.readline())
+        finally:
+            p.kill()
+            p.wait()
+            p.stdout.close()
+        return pid
+
+    def test_parent_death_exits(self):
+        pid = self.orphan()
+        dt = wait_gone(pid, 10)
+        if dt is None:
+            os.kill(pid, signal.SIGKILL)
+        self.assertIsNotNone(dt, "the kernel outlived its parent by 10 s")
+
+    def test_parent_death_exits_while_a_cell_loops(self):
+        pid = self.orphan("while (true) {}")
+        dt = wait_gone(pid, 10)
+        if dt is None:
+            os.kill(pid, signal.SIGKILL)
+        self.assertIsNotNone(dt, "the kernel, busy in a loop, outlived its parent by 10 s")
+
+    def test_heartbeat_silence_exits(self):
+        """No JPY_PARENT_PID: the kernel exits once the heartbeat has been silent for the timeout."""
+        from jupyter_client import BlockingKernelClient
+        from jupyter_client.connect import write_connection_file
+        from jupyter_client.kernelspec import KernelSpecManager
+        fname, info = write_connection_file(tempfile.mktemp(suffix=".json"), ip="127.0.0.1", key=b"k")
+        argv = [a.replace("{connection_file}", fname) for a in KernelSpecManager().get_kernel_spec(KERNEL).argv]
+        env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
+        env["HYPERSPY_TS_KERNEL_HEARTBEAT_TIMEOUT"] = "3"
+        k = subprocess.Popen(argv, cwd=CWD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kc = BlockingKernelClient(connection_file=fname)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            deadline = time.time() + 60
+            while True:  # wait_for_ready needs a KernelManager; ask kernel_info until it answers
+                self.assertIsNone(k.poll(), "the kernel died at start")
+                kc.kernel_info()
+                try:
+                    if kc.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply":
+                        break
+                except Empty:
+                    self.assertLess(time.time(), deadline, "no kernel_info reply")
+            # While the heartbeat is pinged (jupyter_client pings every second), the kernel stays.
+            t0 = time.time()
+            while time.time() - t0 < 5:
+                time.sleep(0.5)
+                self.assertIsNone(k.poll(), "the kernel exited while its heartbeat was pinged")
+            self.assertTrue(kc.hb_channel.is_beating())
+            kc.stop_channels()
+            t0 = time.time()
+            k.wait(timeout=10)
+            self.assertLess(time.time() - t0, 8)
+        finally:
+            kc.stop_channels()
+            if k.poll() is None:
+                k.kill()
+                k.wait()
 
 
 class HsEmptyKeyTests(unittest.TestCase):
