@@ -25,7 +25,7 @@ import Module, { createRequire } from "node:module";
 import * as tslab from "./tslab";
 import type { ConvertResult, Converter, ConverterDiagnostic, QuickInfo } from "./tslab";
 import { CellSourceMap, formatDiagnostics, formatRuntimeError, type CellInfo, type CellPosition, type ErrorContent } from "./traceback";
-import { portableFrame } from "../lazy/userfn";
+import { portableFrame } from "../lazy/graph/userfn";
 
 /** The library's compiled code (dist/lazy, dist/signals): frames hidden in tracebacks that reach a cell. */
 const LIBRARY_DIRS = [path.join(path.resolve(__dirname, ".."), "lazy") + path.sep, path.join(path.resolve(__dirname, ".."), "signals") + path.sep];
