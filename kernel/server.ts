@@ -22,6 +22,8 @@ import { Worker } from "node:worker_threads";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
 import * as zmq from "zeromq";
 import { ConnectionInfo, encodeMessage, endpoint, Header, HeaderFactory, Message, parseMessage, PROTOCOL_VERSION, SendQueue, Signer } from "./wire";
 import { Flag, FLAG_SLOTS, MainState, type IoEvent, type IoRequest, type IoWorkerData } from "./io-worker";
@@ -65,6 +67,24 @@ interface StreamAccount {
   sent: number;
   cut: Map<"stdout" | "stderr", { bytes: number; lines: number; file: string; pending: string[]; pendingBytes: number; written: number }>;
 }
+
+/** A full GC once the kernel has been idle this long and its heap grew by IDLE_GC_GROWTH since the last one. */
+const IDLE_GC_MS = 2000;
+const IDLE_GC_GROWTH = 64 << 20;
+
+/**
+ * V8's own `gc()` (without exposing it to cells): every cell type-checks a new TypeScript program,
+ * whose garbage V8 lets the heap grow into; collected while the kernel idles, the RSS comes back down.
+ */
+const fullGc: (() => void) | null = (() => {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    const f = vm.runInNewContext("gc") as unknown;
+    return typeof f === "function" ? (f as () => void) : null;
+  } catch {
+    return null;
+  }
+})();
 
 const STREAM_FLUSH_BYTES = 64 * 1024;
 const STREAM_FLUSH_MS = 20;
@@ -150,6 +170,8 @@ export class Kernel {
   private account: StreamAccount | null = null;
   private spillDir: string | null = null;
   private spillCount = 0;
+  private idleGcTimer: NodeJS.Timeout | null = null;
+  private heapAfterGc = 0;
 
   constructor(private readonly opts: KernelOptions) {
     this.conn = opts.connection;
@@ -303,6 +325,7 @@ export class Kernel {
       // Cut after the last newline in the shown part when there is one (whole lines stay whole).
       const nl = text.lastIndexOf("\n", k - 1);
       if (nl >= 0 && nl >= k - 4096) k = nl + 1;
+      else if (k < 4096) k = 0; // no piece of a line: the whole write goes to the file
       shown = text.slice(0, k);
       rest = text.slice(k);
     }
@@ -624,8 +647,22 @@ export class Kernel {
       if (silent) this.outputParent = this.lastParent;
       this.status("idle", msg.header);
       this.setState(MainState.Idle);
+      this.scheduleIdleGc();
     }
     return failed ? toAbort : [];
+  }
+
+  private scheduleIdleGc(): void {
+    if (!fullGc) return;
+    if (this.idleGcTimer) clearTimeout(this.idleGcTimer);
+    this.idleGcTimer = setTimeout(() => {
+      this.idleGcTimer = null;
+      if (this.running || this.closing) return;
+      if (process.memoryUsage().heapUsed < this.heapAfterGc + IDLE_GC_GROWTH) return;
+      fullGc?.();
+      this.heapAfterGc = process.memoryUsage().heapUsed;
+    }, IDLE_GC_MS);
+    this.idleGcTimer.unref();
   }
 
   async shutdown(restart: boolean): Promise<void> {

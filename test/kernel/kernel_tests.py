@@ -369,7 +369,15 @@ class HsKernelTests(jkt.KernelTests):
         streams = [m for m in msgs if m["msg_type"] == "stream"]
         self.assertLess(len(streams), 2000)  # coalesced, not one message per line
         text = "".join(m["content"]["text"] for m in streams)
-        self.assertIn("line 199999\n", text)
+        # Capped at 1 MiB a cell, cut at a line end; the rest, whole, in the file the notice names.
+        shown, notice = text.split("\n[hyperspy-ts kernel: this cell's output reached 1.0 MiB", 1)
+        self.assertTrue(shown.startswith("line 0\nline 1\n"))
+        self.assertRegex(shown, r"\nline \d+\n\Z")
+        self.assertIn("lines) not shown: in ", notice)
+        path = notice.split("not shown: in ")[1].split("]")[0]
+        with open(path) as f:
+            rest = f.read()
+        self.assertEqual(shown + rest, "".join(f"line {i}\n" for i in range(200000)) + "x" * 20_000_000 + "\n")
         r, _ = run(self.kc, "'still here'")
         self.assertEqual(r["content"]["status"], "ok")
 
