@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from queue import Empty
 
 from jupyter_client.manager import KernelManager
 
@@ -96,19 +97,27 @@ def measure_one(name, cwd):
         rss0 = rss_mib(pid)
         pairs = []
         for k in range(PAIRS):
-            a, s1 = roundtrip(kc, declare.format(k=k))
-            b, s2 = roundtrip(kc, use.format(k=k))
+            try:
+                a, s1 = roundtrip(kc, declare.format(k=k))
+                b, s2 = roundtrip(kc, use.format(k=k))
+            except Empty:
+                # tslab 1.0.22 stops answering after some tens of pairs here: keep what it did.
+                out["stalled"] = k
+                break
             assert s1 == "ok" and s2 == "ok", (name, k, s1, s2)
             pairs.append(a + b)
         out["pair_first"] = statistics.median(pairs[:20])
         out["pair_last"] = statistics.median(pairs[-20:])
         rss1 = rss_mib(pid)
         out["rss_pairs"] = rss1
-        out["growth_pair"] = (rss1 - rss0) / PAIRS
-        for _ in range(PAIRS):
-            roundtrip(kc, "1 + 1")
-        rss2 = rss_mib(pid)
-        out["growth_trivial"] = (rss2 - rss1) / PAIRS
+        out["growth_pair"] = (rss1 - rss0) / max(1, len(pairs))
+        if "stalled" in out:
+            out["growth_trivial"] = float("nan")
+        else:
+            for _ in range(PAIRS):
+                roundtrip(kc, "1 + 1")
+            rss2 = rss_mib(pid)
+            out["growth_trivial"] = (rss2 - rss1) / PAIRS
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -129,6 +138,9 @@ ROWS = [
 
 
 def fmt(values, unit):
+    values = [v for v in values if v == v]  # NaN: not measured
+    if not values:
+        return "-", float("nan")
     if unit == "ms":
         vals = [v * 1000 for v in values]
         f = "{:.0f}" if max(vals) >= 10 else "{:.1f}"
@@ -160,8 +172,13 @@ def main():
             text, med = fmt([r[key] for r in results[n]], unit)
             cells.append(f"{text + ' ' + unit:>22}")
             meds.append(med)
-        ratio = lambda a, b: f"{a / b:.2f}" if b and key not in ("growth_pair", "growth_trivial") else "-"
+        ratio = lambda a, b: f"{a / b:.2f}" if b and b == b and a == a and key not in ("growth_pair", "growth_trivial") else "-"
         print(f"{label:34}" + "".join(cells) + f"{ratio(meds[0], meds[1]):>12}{ratio(meds[0], meds[2]):>11}")
+    for n in names:
+        stalls = [r["stalled"] for r in results[n] if "stalled" in r]
+        if stalls:
+            print(f"note: {n} stopped answering (no reply or idle in 60 s) at declare+use pair {stalls} of {PAIRS}; "
+                  "its pair and RSS figures are over the pairs it did, its trivial-cell growth is not measured")
 
 
 if __name__ == "__main__":

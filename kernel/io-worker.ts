@@ -44,8 +44,6 @@ export const Flag = {
   Handled: 1,
   /** What the main thread runs: a `MainState`. */
   State: 2,
-  /** Date.now() / 1000 (seconds) of the last acknowledgement: to ignore the SIGINT echo of a handled request. */
-  HandledAt: 3,
 } as const;
 
 /** What the main thread runs (Flag.State). */
@@ -60,7 +58,7 @@ export const MainState = {
   Kernel: 3,
 } as const;
 
-export const FLAG_SLOTS = 4;
+export const FLAG_SLOTS = 3;
 
 /** Main thread -> I/O thread. */
 export type IoRequest =

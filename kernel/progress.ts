@@ -56,7 +56,10 @@ export function progressObserver(
   now: () => number = Date.now,
 ): ComputeObserver {
   return {
-    start(): ComputeRun | undefined {
+    start(info?: { sync: boolean }): ComputeRun | undefined {
+      // Only a synchronous compute checks for interrupts between tasks (its thread cannot see the
+      // AbortSignal fire); an asynchronous one yields, and the AbortSignal stops it.
+      const sync = info?.sync === true;
       const cell = current();
       if (!cell) return undefined;
       const t0 = now();
@@ -77,7 +80,7 @@ export function progressObserver(
       return {
         signal: cell.signal,
         progress(p) {
-          if (cell.interrupted?.()) throw new ComputeInterrupted();
+          if (sync && cell.interrupted?.()) throw new ComputeInterrupted();
           done = p.done;
           total = p.total;
           const t = now();

@@ -34,7 +34,9 @@ import { progressObserver } from "./progress";
 import { setComputeObserver } from "../lazy/graph/hooks";
 import { History } from "./history";
 import { PlotComms } from "./comm";
-import { installInterruptibleTimers, uninstallInterruptibleTimers } from "./timers";
+import { installInterruptibleTimers, originalTimers, setCellRunning, uninstallInterruptibleTimers } from "./timers";
+
+const { setTimeout, setImmediate } = originalTimers;
 
 export interface KernelOptions {
   connection: ConnectionInfo;
@@ -190,7 +192,6 @@ export class Kernel {
   /** Mark every interrupt requested so far as handled. */
   private ackInterrupt(inBand: boolean): void {
     Atomics.store(this.flags, Flag.Handled, Atomics.load(this.flags, Flag.Requested));
-    Atomics.store(this.flags, Flag.HandledAt, Math.floor(Date.now() / 1000));
     if (inBand) this.lastInBandAck = Date.now();
   }
 
@@ -204,7 +205,11 @@ export class Kernel {
     this.exited = new Promise((r) => (this.resolveExit = r));
     const cwd = this.opts.cwd ?? process.cwd();
     const phases: Record<Phase, number> = { kernel: MainState.Kernel, sync: MainState.Sync, async: MainState.Async };
-    this.interp = new Interpreter({ cwd, preload: defaultPreload(), modules: defaultModules(), onPhase: (p) => this.setState(phases[p]) });
+    this.interp = new Interpreter({ cwd, preload: defaultPreload(), modules: defaultModules(), onPhase: (p) => {
+        this.setState(phases[p]);
+        setCellRunning(p !== "kernel");
+      },
+    });
     this.info = kernelInfo(versions.typescript);
     await this.startIo();
     await this.shell.bind(endpoint(this.conn, this.conn.shell_port));

@@ -7,6 +7,11 @@
  * SIGINT of an interrupt turns into an `ERR_SCRIPT_EXECUTION_INTERRUPTED` error thrown in the
  * callback (reported as an uncaught exception, the kernel keeps running). Costs a few microseconds
  * per callback.
+ *
+ * Only callbacks registered while a cell's code runs are wrapped, and never a built-in function
+ * (a promise's resolve, as in `await new Promise((r) => setTimeout(r, 10))` or the engine's yields
+ * between tasks): an interrupt landing in a wrapped callback stops that callback, so the kernel's own
+ * timers (which use `originalTimers`) and plain resolvers must stay out of it.
  */
 import * as vm from "node:vm";
 
@@ -14,6 +19,23 @@ const CALL = "__hyperspy_ts_timer_call__";
 let pending: { fn: (...a: unknown[]) => unknown; self: unknown; args: unknown[] } | null = null;
 let depth = 0;
 let installed: { setTimeout: typeof setTimeout; setInterval: typeof setInterval; setImmediate: typeof setImmediate } | null = null;
+let cellRunning = false;
+
+/** The timer functions as Node made them: for the kernel's own timers. */
+export const originalTimers = { setTimeout: globalThis.setTimeout, setInterval: globalThis.setInterval, setImmediate: globalThis.setImmediate };
+
+/** Told by the kernel whether a cell's code runs now (timers registered then are wrapped). */
+export function setCellRunning(running: boolean): void {
+  cellRunning = running;
+}
+
+function isNative(f: (...a: unknown[]) => unknown): boolean {
+  try {
+    return /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
+  } catch {
+    return true;
+  }
+}
 
 function runInterruptible(fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[]): unknown {
   if (depth > 0) return fn.apply(self, args);
@@ -48,6 +70,7 @@ function wrap<T extends (...a: never[]) => unknown>(orig: T): T {
   const w = function (this: unknown, cb: unknown, ...rest: unknown[]): unknown {
     if (typeof cb !== "function") return (orig as unknown as (...a: unknown[]) => unknown).call(this, cb, ...rest);
     const f = cb as (...a: unknown[]) => unknown;
+    if (!cellRunning || isNative(f)) return (orig as unknown as (...a: unknown[]) => unknown).call(this, cb, ...rest);
     const call = function (this: unknown, ...args: unknown[]): unknown {
       return runInterruptible(f, this, args);
     };

@@ -12,11 +12,11 @@ export const PYTHON = "/usr/bin/python3";
 
 /** Why the Jupyter tests cannot run here, or null. */
 export function jupyterMissing(): string | null {
-  const r = spawnSync(PYTHON, ["-c", "import jupyter_client, jupyter_kernel_test, nbclient, nbconvert"], { encoding: "utf8" });
+  const r = spawnSync(PYTHON, ["-c", "import jupyter_client, jupyter_kernel_test, nbclient, nbconvert, ipykernel"], { encoding: "utf8" });
   if (r.status === 0) return null;
   return (
     "the kernel tests need Debian's Jupyter for /usr/bin/python3: " +
-    "apt-get install -y jupyter-client jupyter-nbconvert python3-nbclient python3-jupyter-kernel-test " +
+    "apt-get install -y jupyter-client jupyter-nbconvert python3-nbclient python3-jupyter-kernel-test python3-ipykernel " +
     `(.ci/run does this). ${(r.stderr || String(r.error ?? "")).trim().split("\n").pop()}`
   );
 }
