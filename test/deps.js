@@ -19,6 +19,7 @@ const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 /** Debian packages, each with the check that says it is there. */
 const NEEDS = [
   { pkg: ["jupyter-client", "python3-jupyter-kernel-test"], what: "jupyter_client and jupyter_kernel_test for /usr/bin/python3", ok: () => py("import jupyter_client, jupyter_kernel_test") },
+  { pkg: ["python3-ipykernel"], what: "ipykernel for /usr/bin/python3 (the kernel tests compare our replies with ipykernel's)", ok: () => py("import ipykernel") },
   { pkg: ["jupyter-nbconvert", "python3-nbclient", "jupyter-notebook"], what: "nbconvert and nbclient for /usr/bin/python3", ok: () => py("import nbclient, nbconvert") },
   { pkg: ["python3-hyperspy", "python3-zarr", "python3-distributed"], what: "HyperSpy, zarr and dask.distributed for /usr/bin/python3", ok: () => py("import zarr, hyperspy, distributed") },
   { pkg: ["python3-jupyter-server", "python3-jupyterlab-server"], what: "the Jupyter server and jupyterlab_server", ok: () => py("import jupyter_server, jupyterlab_server") },
