@@ -63,7 +63,9 @@ export function nanReduce(x: LazyArray, kind: NanKind, opts: ReduceOptions & Var
       const cntKeep = countNonNan(x, { ...r, keepdims: true });
       const avg = replaceNan(x, 0).sum({ ...r, keepdims: true, dtype: "float64" }).div(cntKeep);
       const dev = x.astype("float64").sub(avg);
-      const sq = replaceNan(dev.mul(dev), 0).sum({ ...r });
+      // drop the squares where x is NaN, not where the square is NaN: inf - mean(=inf) is NaN and
+      // must stay NaN (numpy subtracts and squares with where=~isnan(x))
+      const sq = where(x.isnan(), 0, dev.mul(dev)).sum({ ...r });
       const dof = countNonNan(x, r).sub(ddof);
       let v = where(dof.gt(0), sq.div(dof), NaN); // numpy: NaN where the degrees of freedom are <= 0
       if (kind === "nanstd") v = v.sqrt();
