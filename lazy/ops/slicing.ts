@@ -422,6 +422,9 @@ function applyMask(x: LazyArray, m: LazyArray, p: number): LazyArray {
       return { xb: lx.block, xs: lx.start, mb: lm.block, ms: lm.start, n };
     });
   }
+  // the masked axes hold no element (dask's ravel split leaves no block): one empty block, so that
+  // reductions of the result still have a block to start from
+  if (rows.length === 0) rows = [{ xb: 0, xs: 0, mb: 0, ms: 0, n: -1 }];
   const chunks: Chunks = [...x.chunks.slice(0, p), rows.map(() => NaN), ...x.chunks.slice(p + k)];
   const dtype = x.dtype;
   const layer = new Layer({

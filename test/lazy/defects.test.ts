@@ -49,3 +49,29 @@ for (const [i, c] of fx.inf.entries()) {
   });
 }
 
+// 2. reductions of empty arrays, plain and after a boolean mask (which used to throw
+//    "internal: block [0] is outside layer")
+test("defect 2: zeros([0, 5]).get(mask).any() is false", async () => {
+  const x = lazy.zeros([0, 5], { chunks: [1, 2], dtype: "int32" });
+  const r = await x.get(x.le(3)).any().compute();
+  assert.equal(r.get(), 0);
+});
+for (const [i, c] of fx.empty.entries()) {
+  test(`defect 2: ${c.kind} of an empty ${c.dtype} array${c.masked ? " after a mask" : ""} axis=${c.axis} (#${i})`, async () => {
+    let x = lazy.zeros([0, 5], { chunks: [1, 2], dtype: c.dtype });
+    if (c.masked) x = x.get(x.le(3));
+    const f = (x as unknown as Record<string, (o: object) => lazy.LazyArray>)[c.kind].bind(x);
+    if (c.error !== undefined) {
+      // numpy's message; nanmin/nanmax run min/max here (numpy names fmin/fmax), and an empty float
+      // nanargmax says "empty sequence" as argmax (numpy: "All-NaN slice encountered")
+      const want = c.error
+        .replace(" fmax ", " maximum ")
+        .replace(" fmin ", " minimum ")
+        .replace("All-NaN slice encountered", `attempt to get ${c.kind.slice(3)} of an empty sequence`);
+      await assert.rejects(async () => f({ axis: c.axis }).compute(), (e: Error) => e instanceof RangeError && e.message.includes(want));
+    } else {
+      const r = await f({ axis: c.axis }).compute();
+      assertArrayClose(r, c.expected as FixtureArray);
+    }
+  });
+}
