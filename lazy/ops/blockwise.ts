@@ -126,7 +126,9 @@ export function toResultBlock(
     data[0] = castValue(dtype, r);
     return makeBlock(data, shape);
   }
-  if (isBlock(r)) b = r;
+  // a plain copy of the view: a scijs ndarray keeps a 0-d array's shape and stride on its prototype,
+  // which structured cloning to a worker thread drops (the block would arrive without a shape)
+  if (isBlock(r)) b = { data: r.data, shape: r.shape.slice(), stride: r.stride.slice(), offset: r.offset ?? 0 };
   else if (
     typeof r === "object" &&
     r !== null &&

@@ -75,3 +75,28 @@ for (const [i, c] of fx.empty.entries()) {
     }
   });
 }
+
+// 3. a 0-d result of nanargmax/nanargmin (a mapBlocks step returning a scijs ndarray, whose 0-d
+//    shape lives on its prototype) then an elementwise op, reshape or stack on worker threads: the
+//    block reached the worker without a shape (TypeError in blockBroadcastShape)
+test("defect 3: elementwise, reshape and stack after a 0-d nanargmax/nanargmin on threads", async () => {
+  const y = lazy.fromArray(new Float64Array([1, NaN, 3, 2, 5, 0]), { chunks: 2 }).reshape([2, 3]);
+  // numpy: nanargmax 4, nanargmin 5
+  for (const scheduler of ["sync", "threads"] as const) {
+    const mx = y.nanargmax();
+    const mn = y.nanargmin();
+    assert.deepEqual(Array.from((await mx.add(1).compute({ scheduler })).data), [5], scheduler);
+    assert.deepEqual(Array.from((await mn.mul(mn).compute({ scheduler })).data), [25], scheduler);
+    const r = await mx.reshape([1, 1]).compute({ scheduler });
+    assert.deepEqual([r.shape, Array.from(r.data)], [[1, 1], [4]], scheduler);
+    const s = await lazy.stack([mn, mn]).compute({ scheduler });
+    assert.deepEqual([s.shape, Array.from(s.data)], [[2], [5, 5]], scheduler);
+  }
+});
+
+test("defect 3: a mapBlocks function returning a 0-d scijs ndarray feeds a threads step", async () => {
+  const x = lazy.fromArray([7]).sum();
+  const m = x.mapBlocks((b) => b);
+  const r = await m.add(1).compute({ scheduler: "threads" });
+  assert.deepEqual([r.shape, Array.from(r.data)], [[], [8]]);
+});
