@@ -3,7 +3,7 @@
  */
 import { Block, NDArray, copyInto, contiguous, emptyBlock, isBlock, isObjectArray, makeBlock, sizeOf, toNDArray, transposeView } from "../core/block";
 import { AxisChunkSpec, ChunksSpec, blockIndices, cumulative, normalizeAxes, normalizeAxis, product } from "../core/chunks";
-import { DType, TypedArray, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypes } from "../core/dtype";
+import { DType, TypedArray, allocate, arrayConstructor, castValue, checkDType, dtypeOfTypedArray, promoteTypeSequence } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "../core/array";
 import { portableHint, portableSource, userFunction } from "../graph/userfn";
@@ -349,7 +349,7 @@ export function mapBlocksOf(fn: MultiBlockFunction | BlockFunction, arrays: read
       throw new TypeError('mapBlocks: the inputs mix object (ragged) and numeric arrays; give the output dtype with the `dtype` option ("object" for JS values)');
     }
     dtype = "object";
-  } else dtype = inDtypes.reduce(promoteTypes);
+  } else dtype = promoteTypeSequence(inDtypes);
   // object blocks hold JS values that cannot cross to a worker thread: such tasks always run here
   const objects = dtype === "object" || inDtypes.includes("object");
   const source = opts.portable && !objects ? portableSource(fn as unknown as (...args: never[]) => unknown, "mapBlocks") : undefined;

@@ -7,7 +7,7 @@
  */
 import { Block, copyInto, emptyBlock, reshapeView, view } from "../core/block";
 import { Chunks, ChunksSpec, AxisChunkSpec, UnknownChunksError, cumulative, hasUnknown, normalizeAxes, normalizeAxis, normalizeChunks, product, expandTuple, sameAxisChunks, sameChunks, commonChunks } from "../core/chunks";
-import { DType, promoteTypes } from "../core/dtype";
+import { DType, promoteTypeSequence } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray, RechunkOptions } from "../core/array";
 import { planRechunk } from "./rechunk-plan";
@@ -521,7 +521,7 @@ export function concatenate(arrays: readonly LazyArray[], axis = 0): LazyArray {
       }
     });
   }
-  const dtype = arrays.map((x) => x.dtype).reduce((p, d) => promoteTypes(p, d));
+  const dtype = promoteTypeSequence(arrays.map((x) => x.dtype)); // numpy's result_type over all
   let seq = arrays.map((x) => x.astype(dtype));
   const nonEmpty = seq.filter((x) => x.size !== 0);
   if (nonEmpty.length === 0) {
@@ -572,7 +572,7 @@ export function stack(arrays: readonly LazyArray[], axis = 0): LazyArray {
   });
   const nd = s0.length;
   const at = normalizeAxis(axis, nd + 1, "stack: axis");
-  const dtype = arrays.map((x) => x.dtype).reduce((p, d) => promoteTypes(p, d));
+  const dtype = promoteTypeSequence(arrays.map((x) => x.dtype)); // numpy's result_type over all
   const seq = unifyOffAxis(
     arrays.map((x) => x.astype(dtype)),
     -1,

@@ -100,3 +100,21 @@ test("defect 3: a mapBlocks function returning a 0-d scijs ndarray feeds a threa
   const r = await m.add(1).compute({ scheduler: "threads" });
   assert.deepEqual([r.shape, Array.from(r.data)], [[], [8]]);
 });
+
+// 4. stack / concatenate (and resultType) use numpy's result_type over all inputs, which does not
+//    depend on their order: int8, uint16, float32 -> float32 (a pairwise fold gave float64)
+test("defect 4: stack, concatenate and resultType over three dtypes, every order, as numpy.result_type", () => {
+  for (const c of fx.resultType) {
+    const xs = c.dtypes.map((d) => lazy.zeros([2], { dtype: d }));
+    assert.equal(lazy.stack(xs).dtype, c.expected, `stack ${c.dtypes}`);
+    assert.equal(lazy.concatenate(xs).dtype, c.expected, `concatenate ${c.dtypes}`);
+    assert.equal(lazy.resultType(...c.dtypes), c.expected, `resultType ${c.dtypes}`);
+  }
+});
+
+test("defect 4: stack of int8, uint16, float32 computes float32 values", async () => {
+  const xs = [lazy.fromArray(new Int8Array([-1, 2])), lazy.fromArray(new Uint16Array([3, 40000])), lazy.fromArray(new Float32Array([0.5, 1]))];
+  const r = await lazy.stack(xs).compute();
+  assert.equal(r.data.constructor, Float32Array);
+  assert.deepEqual(Array.from(r.data), [-1, 2, 3, 40000, 0.5, 1]);
+});
