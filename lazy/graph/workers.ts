@@ -48,7 +48,9 @@ interface PlainError {
 }
 
 function fromPlain(p: PlainError | undefined): Error {
-  const e = new Error(p?.message ?? "worker task failed", p?.cause ? { cause: fromPlain(p.cause) } : undefined);
+  // the class the task threw (RangeError, TypeError) as on the sync scheduler, not a bare Error
+  const Ctor = p?.name === "RangeError" ? RangeError : p?.name === "TypeError" ? TypeError : Error;
+  const e = new Ctor(p?.message ?? "worker task failed", p?.cause ? { cause: fromPlain(p.cause) } : undefined);
   e.name = p?.name ?? "Error";
   if (p?.stack) e.stack = p.stack;
   return e;

@@ -278,10 +278,11 @@ const HELPERS = {
     return r !== 0 && r < 0 !== b < 0 ? r + b : r === 0 ? (b < 0 ? -0 : 0) : r;
   },
   __powi: (a: number, b: number) => {
+    // numpy raises for any negative exponent, whatever the base (1 ** -1 too)
     if (b < 0) {
-      if (a === 1) return 1;
-      if (a === -1) return b % 2 === 0 ? 1 : -1;
-      throw new RangeError("pow: integers to negative integer powers are not allowed (as numpy); convert to float first");
+      throw new RangeError(
+        'pow: Integers to negative integer powers are not allowed (as numpy); cast to a float dtype first, e.g. x.astype("float64").pow(y)',
+      );
     }
     let r = 1;
     let base = a;

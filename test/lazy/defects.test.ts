@@ -118,3 +118,26 @@ test("defect 4: stack of int8, uint16, float32 computes float32 values", async (
   assert.equal(r.data.constructor, Float32Array);
   assert.deepEqual(Array.from(r.data), [-1, 2, 3, 40000, 0.5, 1]);
 });
+
+// 5. integer ** negative integer raises as numpy for every base (1 ** -1 and (-1) ** -1 used to
+//    give 1 / -1), for a scalar exponent and for an exponent array with any negative element, at
+//    compute time (an empty base raises nothing, as numpy), with the same class on every scheduler
+test("defect 5: integer pow with a negative exponent raises numpy's error whatever the base", async () => {
+  const want = fx.errors.pow.replace(/\.$/, ""); // "Integers to negative integer powers are not allowed"
+  const cases: [string, () => lazy.LazyArray][] = [
+    ["int32 [1] ** -1", () => lazy.fromArray(new Int32Array([1])).pow(-1)],
+    ["int32 [-1] ** -1", () => lazy.fromArray(new Int32Array([-1])).pow(-1)],
+    ["int8 ones ** -2", () => lazy.ones([3], { dtype: "int8" }).pow(-2)],
+    ["uint8 [1] ** -1", () => lazy.fromArray(new Uint8Array([1])).pow(-1)],
+    ["int32 [1, -1] ** int8 [2, -3]", () => lazy.fromArray(new Int32Array([1, -1])).pow(lazy.fromArray(new Int8Array([2, -3])))],
+    ["sum(int32 ** -1)", () => lazy.fromArray(new Int32Array([1, 1]), { chunks: 1 }).pow(-1).sum()],
+  ];
+  for (const [name, make] of cases) {
+    for (const scheduler of ["sync", "threads"] as const) {
+      await assert.rejects(make().compute({ scheduler }), (e: Error) => e instanceof RangeError && e.message.includes(want), `${name} ${scheduler}`);
+    }
+  }
+  // numpy: an empty base raises nothing; a non-negative exponent array is fine
+  assert.equal((await lazy.fromArray(new Int32Array([])).pow(-1).compute()).data.length, 0);
+  assert.deepEqual(Array.from((await lazy.fromArray(new Int32Array([1, 2])).pow(lazy.fromArray(new Int32Array([1, 2]))).compute()).data), [1, 4]);
+});
