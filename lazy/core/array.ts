@@ -573,6 +573,18 @@ function checkScheduler(opts: ComputeOptions): void {
   if (s !== "sync" && s !== "threads" && !registeredScheduler(s)) {
     throw new TypeError(`compute: unknown scheduler ${JSON.stringify(s)}; use "sync", "threads" or "dask"`);
   }
+  checkNumWorkers(opts.numWorkers);
+}
+
+/** numWorkers must be a positive integer (0, negative or fractional counts would start no worker and wait forever). */
+export function checkNumWorkers(n: unknown): void {
+  if (n === undefined) return;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+    throw new RangeError(
+      `compute: numWorkers must be a positive integer (worker threads for the "threads" scheduler), got ${typeof n === "number" ? String(n) : JSON.stringify(n) ?? String(n)}; ` +
+        `omit it for one per core, or use scheduler "sync" to run on this thread only`,
+    );
+  }
 }
 
 /** Throw the standard unknown-chunks error if `x` has NaN chunk sizes. */

@@ -199,6 +199,8 @@ let shared: WorkerPool | null = null;
 /** The process-wide pool (created on first use; its threads do not keep the process alive). */
 export function getPool(numWorkers?: number): WorkerPool {
   const n = numWorkers ?? Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
+  // a pool of no (or a fractional number of) workers would never run a task: the compute would hang
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`numWorkers must be a positive integer, got ${String(n)}`);
   if (!shared || shared.size !== n) {
     void shared?.close();
     shared = new WorkerPool(n);

@@ -141,3 +141,17 @@ test("defect 5: integer pow with a negative exponent raises numpy's error whatev
   assert.equal((await lazy.fromArray(new Int32Array([])).pow(-1).compute()).data.length, 0);
   assert.deepEqual(Array.from((await lazy.fromArray(new Int32Array([1, 2])).pow(lazy.fromArray(new Int32Array([1, 2]))).compute()).data), [1, 4]);
 });
+
+// 6. compute({numWorkers: 0}) / -1 / 1.5 hung forever (a pool with no worker): a clear error now
+test("defect 6: numWorkers that is not a positive integer is refused, on every entry point", async () => {
+  const x = lazy.ones([4], { chunks: 2 }).sum();
+  for (const n of [0, -1, 1.5, NaN, Infinity]) {
+    const ok = (e: Error) => e instanceof RangeError && /numWorkers must be a positive integer/.test(e.message) && e.message.includes(String(n));
+    await assert.rejects(async () => x.compute({ numWorkers: n }), ok, `compute ${n}`);
+    await assert.rejects(async () => x.compute({ numWorkers: n, scheduler: "sync" }), ok, `compute sync ${n}`);
+    await assert.rejects(async () => lazy.compute([x], { numWorkers: n }), ok, `lazy.compute ${n}`);
+    await assert.rejects(async () => x.store(() => undefined, { numWorkers: n }), ok, `store ${n}`);
+  }
+  assert.equal((await x.compute({ numWorkers: 1 })).get(), 4);
+  assert.equal((await x.compute({ numWorkers: 2 })).get(), 4);
+});
