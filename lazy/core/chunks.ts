@@ -149,6 +149,13 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     }
     const list = Array.from(s);
     const total = list.reduce((x, y) => x + y, 0);
+    if (!Number.isNaN(dim) && list.some(Number.isNaN)) {
+      // NaN (unknown) sizes describe the result of a boolean mask; an axis of known length needs known sizes
+      throw new RangeError(
+        `chunks: the sizes [${list.join(", ")}] along axis ${a} include NaN (unknown) sizes, but the array has a known length ${dim} there; ` +
+          `give sizes that sum to ${dim}, or a block size such as ${Math.max(1, dim)}, -1 or "auto"`,
+      );
+    }
     if (!Number.isNaN(dim) && !list.some(Number.isNaN) && total !== dim) {
       throw new RangeError(
         `chunks: the sizes [${list.join(", ")}] along axis ${a} add up to ${total}, but the array has ${dim} there; explicit chunk sizes must sum to the shape`,

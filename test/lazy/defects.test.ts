@@ -155,3 +155,19 @@ test("defect 6: numWorkers that is not a positive integer is refused, on every e
   assert.equal((await x.compute({ numWorkers: 1 })).get(), 4);
   assert.equal((await x.compute({ numWorkers: 2 })).get(), 4);
 });
+
+// 7. explicit chunks with NaN (unknown) sizes for an axis of known length were accepted by the
+//    creation functions (NaN + 6 is NaN, so the sum check passed): refused, naming the axis
+test("defect 7: NaN chunk sizes for an axis of known length are refused by every creation function and rechunk", () => {
+  const ok = (e: Error) => e instanceof RangeError && /NaN \(unknown\) sizes/.test(e.message) && /known length 6/.test(e.message);
+  assert.throws(() => lazy.zeros([6], { chunks: [[NaN, 6]] }), ok);
+  assert.throws(() => lazy.ones([6], { chunks: [[NaN]] }), ok);
+  assert.throws(() => lazy.full([2, 6], 1, { chunks: [2, [NaN, 6]] }), (e: Error) => ok(e) && /axis 1/.test(e.message));
+  assert.throws(() => lazy.fromArray(new Float64Array(6), { chunks: [[NaN, 6]] }), ok);
+  assert.throws(() => lazy.arange(6, undefined, 1, { chunks: [[3, NaN]] }), ok);
+  assert.throws(() => lazy.random.random([6], { chunks: [[NaN, 6]] }), ok);
+  assert.throws(() => lazy.zeros([6]).rechunk([[NaN, 6]]), ok);
+  // chunks that do not sum to the shape keep their error; known sizes still work
+  assert.throws(() => lazy.zeros([6], { chunks: [[2, 3]] }), /add up to 5/);
+  assert.deepEqual(lazy.zeros([6], { chunks: [[2, 4]] }).chunks, [[2, 4]]);
+});
