@@ -442,6 +442,39 @@ function randomLayer(dist: RandomParams["dist"], a: number, b: number, shape: re
   return new LazyArray(layer);
 }
 
+const INT_RANGE: Partial<Record<DType, [number, number]>> = {
+  bool: [0, 1],
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  int64: [-9223372036854775808, 9223372036854775807],
+  uint64: [0, 18446744073709551615],
+};
+
+/** numpy Generator.integers' checks: bounds truncated to integers, low < high, both within the dtype. */
+function integerBounds(low: number, high: number, dtype: DType): [number, number] {
+  const range = INT_RANGE[dtype];
+  if (range === undefined) throw new TypeError(`random.integers: unsupported dtype ${dtype} for integers (as numpy); give an integer or bool dtype`);
+  for (const [name, v] of [["low", low], ["high", high]] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new RangeError(`random.integers: ${name} must be a finite number, got ${String(v)} (numpy: cannot convert it to an integer)`);
+    }
+  }
+  const lo = Math.trunc(low);
+  const hi = Math.trunc(high);
+  if (lo >= hi) {
+    throw new RangeError(
+      `random.integers: low >= high (low ${low}, high ${high}), as numpy; high is exclusive, so integers in [low, high) need high > low (e.g. high ${lo + 1} for the single value ${lo})`,
+    );
+  }
+  if (lo < range[0]) throw new RangeError(`random.integers: low is out of bounds for ${dtype} (low ${low}, smallest ${dtype} ${range[0]}), as numpy`);
+  if (hi - 1 > range[1]) throw new RangeError(`random.integers: high is out of bounds for ${dtype} (high ${high} is exclusive; largest ${dtype} ${range[1]}), as numpy`);
+  return [lo, hi];
+}
+
 /** Seeded random numbers, chunk-independent: the same seed and shape give the same values. */
 export const random = {
   /** Uniform in [0, 1). */
@@ -458,7 +491,8 @@ export const random = {
   },
   /** Integers in [low, high) (dtype int64 unless given, as numpy's Generator.integers). */
   integers(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): LazyArray {
-    return randomLayer("integers", low, high, shape, opts, "int64");
+    const [lo, hi] = integerBounds(low, high, opts.dtype ?? "int64");
+    return randomLayer("integers", lo, hi, shape, opts, "int64");
   },
 };
 

@@ -171,3 +171,22 @@ test("defect 7: NaN chunk sizes for an axis of known length are refused by every
   assert.throws(() => lazy.zeros([6], { chunks: [[2, 3]] }), /add up to 5/);
   assert.deepEqual(lazy.zeros([6], { chunks: [[2, 4]] }).chunks, [[2, 4]]);
 });
+
+// 8. random.integers(5, 2, shape) and equal bounds were accepted; numpy raises "low >= high"
+test("defect 8: random.integers refuses low >= high and out-of-range bounds as numpy", async () => {
+  for (const [lo, hi] of [[5, 2], [2, 2]]) {
+    const want = fx.errors[`integers ${lo} ${hi}`]; // numpy: "low >= high"
+    assert.throws(() => lazy.random.integers(lo, hi, [3]), (e: Error) => e instanceof RangeError && e.message.includes(want) && /high > low/.test(e.message));
+  }
+  assert.throws(() => lazy.random.integers(-1, 3, [3], { dtype: "uint8" }), /low is out of bounds for uint8/);
+  assert.throws(() => lazy.random.integers(0, 257, [3], { dtype: "uint8" }), /high is out of bounds for uint8/);
+  assert.throws(() => lazy.random.integers(0, 3, [3], { dtype: "float64" }), /unsupported dtype float64/);
+  assert.throws(() => lazy.random.integers(NaN, 3, [3]), /low must be a finite number/);
+  // the widest ranges numpy allows still work: [0, 256) for uint8, [0, 2) for bool; bounds truncate
+  const u = (await lazy.random.integers(0, 256, [1000], { dtype: "uint8", seed: 3 }).compute()).data;
+  assert.ok(Array.from(u).every((v) => v >= 0 && v <= 255));
+  const t = (await lazy.random.integers(2.7, 5.9, [1000], { seed: 3 }).compute()).data; // numpy: [2, 5)
+  assert.deepEqual(new Set(Array.from(t)), new Set([2, 3, 4]));
+  const one = (await lazy.random.integers(7, 8, [4]).compute()).data;
+  assert.deepEqual(Array.from(one), [7, 7, 7, 7]);
+});
