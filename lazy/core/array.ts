@@ -5,7 +5,8 @@
 import { observed, observedSync } from "../graph/hooks";
 import { Block, NDArray, emptyBlock, copyInto, toNDArray, sizeOf, tagDType } from "./block";
 import { Chunks, ChunksSpec, UnknownChunksError, maxOf, assertKnownChunks, blockIndices, cumulative, hasUnknown, largestBlockBytes, shapeOfChunks } from "./chunks";
-import { DType, itemsize } from "./dtype";
+import * as os from "node:os";
+import { DType, allocationMessage, formatSize, itemsize } from "./dtype";
 import { ComputeOptions, Key, Layer, OutputSink, Plan, collectLayers, executeAsync, executeSync, parseKey, plan, registeredScheduler, withSessionScheduler } from "../graph/graph";
 import { executeThreads } from "../graph/workers";
 import type * as OpsModule from "../ops/ops";
@@ -428,7 +429,7 @@ function assemble(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDArray {
     // sizes are known now, from the blocks themselves
     return assembleUnknown(x, results);
   }
-  const out = emptyBlock(x.dtype, x.shape);
+  const out = resultBlock(x.dtype, x.shape);
   const offs = x.chunks.map((c) => cumulative(c));
   for (const idx of blockIndices(x.numBlocks)) {
     const b = results.get(x.layer.key(idx)) as Block;
@@ -436,6 +437,33 @@ function assemble(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDArray {
     copyInto(out, idx.map((i, a) => offs[a][i]), b);
   }
   return tagDType(toNDArray(out), x.dtype);
+}
+
+/**
+ * Refuse, before anything runs, a result larger than the machine's memory (it could never be
+ * assembled, and computing its blocks first would exhaust memory on the way).
+ */
+function checkResultsFit(arrays: readonly LazyArray[]): void {
+  const total = os.totalmem();
+  for (const a of arrays) {
+    if (hasUnknown(a.chunks) || a.dtype === "object") continue;
+    const n = sizeOf(a.shape);
+    if (n * itemsize(a.dtype) > total) {
+      throw new RangeError(
+        `compute: the result (shape [${a.shape.join(", ")}], ${a.dtype}) does not fit in memory: ${allocationMessage(a.dtype, n, `more than this machine's ${formatSize(total)} of memory`)}`,
+      );
+    }
+  }
+}
+
+/** The block a computed result is assembled into; too large for memory: an error naming the result. */
+function resultBlock(dtype: DType, shape: readonly number[]): Block {
+  try {
+    return emptyBlock(dtype, shape);
+  } catch (e) {
+    if (e instanceof RangeError) throw new RangeError(`compute: the result (shape [${shape.join(", ")}], ${dtype}) does not fit in memory: ${e.message}`);
+    throw e;
+  }
 }
 
 function checkBlock(x: LazyArray, idx: number[], b: Block): void {
@@ -462,7 +490,7 @@ function assembleUnknown(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDAr
     });
   }
   const known = sizes as Chunks;
-  const out = emptyBlock(x.dtype, shapeOfChunks(known));
+  const out = resultBlock(x.dtype, shapeOfChunks(known));
   const offs = known.map((c) => cumulative(c));
   for (const idx of blockIndices(nb)) {
     copyInto(out, idx.map((i, a) => offs[a][i]), results.get(x.layer.key(idx)) as Block);
@@ -520,6 +548,7 @@ function planFor(arrays: readonly LazyArray[], opts: ComputeOptions) {
  */
 export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
   const { arrays, opts: given } = computeArgs(args, "compute");
+  checkResultsFit(arrays);
   return observed(given, async (opts) => {
     const p = planFor(arrays, opts);
     const results = await runPlan(p, opts);
@@ -531,6 +560,7 @@ export async function compute(...args: ComputeArgs): Promise<NDArray[]> {
 export function computeSync(...args: ComputeArgs): NDArray[] {
   const { arrays, opts } = computeArgs(args, "computeSync");
   if (opts.scheduler !== undefined && opts.scheduler !== "sync") throw new TypeError(`computeSync: the ${JSON.stringify(opts.scheduler)} scheduler needs \`await compute(...)\``);
+  checkResultsFit(arrays);
   return observedSync(opts, (o) => {
     const results = executeSync(planFor(arrays, o), o);
     return arrays.map((a) => assemble(a, results));

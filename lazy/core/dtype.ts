@@ -153,8 +153,32 @@ export function sharedAllocation(): boolean {
 export function allocate(d: DType, n: number, shared = sharedDepth > 0): TypedArray {
   if (d === "object") return new Array<unknown>(n).fill(null) as unknown as TypedArray;
   const C = CTORS[d];
-  if (shared) return new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT), 0, n);
-  return new C(n);
+  try {
+    if (shared) return new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT), 0, n);
+    return new C(n);
+  } catch (e) {
+    // V8's bare "Array buffer allocation failed" / "Invalid typed array length": name the size and the way out
+    if (e instanceof RangeError) throw new RangeError(allocationMessage(d, n));
+    throw e;
+  }
+}
+
+/** A byte count as "7.28 TiB" (binary prefixes). */
+export function formatSize(bytes: number): string {
+  for (const [p, k] of [["PiB", 2 ** 50], ["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20]] as const) {
+    if (bytes >= k) return `${(bytes / k).toFixed(2)} ${p}`;
+  }
+  return `${bytes} B`;
+}
+
+/** Why `n` elements of `d` cannot be allocated, with the size and the ways out. */
+export function allocationMessage(d: DType, n: number, why = "more memory than this process can get"): string {
+  const size = formatSize(n * (d === "object" ? 8 : CTORS[d].BYTES_PER_ELEMENT));
+  return (
+    `cannot allocate ${size} (${n} ${d} elements): ${why}. ` +
+    `Compute a part of the array (x.get(...), or a reduction such as x.sum()), store it block by block ` +
+    `(x.store(sink), or save a lazy signal to a file), or use smaller chunks if a single block is this large`
+  );
 }
 
 /** The dtype a typed array stores (Uint8Array reads as uint8; bool is carried separately; a plain JS Array is "object"). */

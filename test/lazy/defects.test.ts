@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as lazy from "../../lazy";
-import { DType } from "../../lazy/core/dtype";
+import { DType, allocate } from "../../lazy/core/dtype";
 import { FixtureArray, assertArrayClose, fromFixture, loadFixture } from "../helpers";
 
 interface InfCase {
@@ -189,4 +189,30 @@ test("defect 8: random.integers refuses low >= high and out-of-range bounds as n
   assert.deepEqual(new Set(Array.from(t)), new Set([2, 3, 4]));
   const one = (await lazy.random.integers(7, 8, [4]).compute()).data;
   assert.deepEqual(Array.from(one), [7, 7, 7, 7]);
+});
+
+// 9. a result or block beyond memory gave V8's bare "Array buffer allocation failed": the error
+//    names the size and the ways out (compute a part, store block by block, smaller chunks)
+test("defect 9: a result larger than memory is refused before anything runs, naming its size and the way out", async () => {
+  const x = lazy.zeros([1e6, 1e6], { chunks: [1000, 1000] }).add(1); // 7.28 TiB of float64
+  const ok = (e: Error) =>
+    e instanceof RangeError && /shape \[1000000, 1000000\], float64/.test(e.message) && /7\.28 TiB/.test(e.message) && /x\.get\(/.test(e.message) && /store/.test(e.message);
+  await assert.rejects(x.compute(), ok);
+  await assert.rejects(x.compute({ scheduler: "threads" }), ok);
+  assert.throws(() => lazy.computeSync(x), ok);
+  // a part of it is fine
+  const part = await x.get({ start: 0, stop: 2 }, { start: 0, stop: 3 }).compute();
+  assert.deepEqual(Array.from(part.data), [1, 1, 1, 1, 1, 1]);
+});
+
+test("defect 9: a block that cannot be allocated names its size and the ways out, on both schedulers", async () => {
+  const x = lazy.zeros([2 ** 45], { chunks: [2 ** 45], dtype: "uint8" }).sum(); // one 32 TiB block, a 0-d result
+  for (const scheduler of ["sync", "threads"] as const) {
+    await assert.rejects(
+      x.compute({ scheduler }),
+      (e: Error) => e instanceof RangeError && /cannot allocate 32\.00 TiB \(35184372088832 uint8 elements\)/.test(e.message) && /smaller chunks/.test(e.message),
+      scheduler,
+    );
+  }
+  assert.throws(() => allocate("float64", 2 ** 50), /cannot allocate 8\.00 PiB/);
 });
