@@ -146,8 +146,9 @@ export function experimentName(title: string): string {
   return title ? title.replace(/\//g, "-") : "__unnamed__";
 }
 
-/** Refuse to replace an existing path unless `overwrite`. */
+/** Refuse to replace an existing path unless `overwrite` (after recovering what a killed save left, see recoverTarget). */
 export function checkTarget(file: string, overwrite: boolean | undefined): void {
+  recoverTarget(file);
   if (fs.existsSync(file) && !overwrite) {
     throw new Error(`save: ${file} already exists; pass { overwrite: true } to replace it`);
   }
@@ -155,15 +156,108 @@ export function checkTarget(file: string, overwrite: boolean | undefined): void 
   if (!fs.existsSync(dir)) throw new Error(`save: the folder ${dir} does not exist`);
 }
 
+/**
+ * The temporary siblings of a save: `.<name>.<tag>-<pid>-<rnd>` in the target's folder (so a rename
+ * moves them into place). Tags: "tmp" (being written), "new" (complete, about to be swapped in),
+ * "old" (the replaced store, moved aside until the new one is in place).
+ */
+export type TempTag = "tmp" | "new" | "old";
+
 /** A temporary sibling of `file` (same folder, so a rename moves it into place). */
-export function tempSibling(file: string, tag: string): string {
-  const rnd = Math.random().toString(36).slice(2, 8);
+export function tempSibling(file: string, tag: TempTag): string {
+  const rnd = Math.random().toString(36).slice(2, 8).padEnd(6, "0");
   return path.join(path.dirname(file), `.${path.basename(file)}.${tag}-${process.pid}-${rnd}`);
 }
 
+/** Whether process `pid` is alive on this machine (EPERM: alive, someone else's). */
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The temporary siblings of `file` left by processes that are no longer running. */
+export function staleTemps(file: string): { path: string; tag: TempTag; pid: number; mtimeMs: number }[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const prefix = `.${base}.`;
+  const out: { path: string; tag: TempTag; pid: number; mtimeMs: number }[] = [];
+  for (const n of names) {
+    if (!n.startsWith(prefix)) continue;
+    const m = /^(tmp|new|old)-(\d+)-[a-z0-9]+$/.exec(n.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pidAlive(pid)) continue;
+    const p = path.join(dir, n);
+    let mtimeMs = 0;
+    try {
+      mtimeMs = fs.lstatSync(p).mtimeMs;
+    } catch {
+      continue;
+    }
+    out.push({ path: p, tag: m[1] as TempTag, pid, mtimeMs });
+  }
+  return out;
+}
+
 /**
- * Move the completed `tmp` into place at `file`. An existing `file` is first moved aside and
- * deleted only once `tmp` is in place (if the final rename fails it is put back).
+ * Finish or undo what a save killed mid-way (kill -9, power cut of the process) left next to `file`,
+ * and delete the temporaries of dead processes. Called before every load and save of `file`.
+ * When `file` is missing because the kill came between the two renames of a directory swap, the
+ * complete new store ("new") is renamed into place, else the old one ("old") is put back; every
+ * other temporary of a dead process (a partly written "tmp", a leftover "old") is deleted.
+ * Temporaries of running processes (a save in progress elsewhere) are left alone. Best effort:
+ * a folder we cannot write to is left as it is. Returns what it did, for messages and tests.
+ */
+export function recoverTarget(file: string): { restored: string | null; removed: string[] } {
+  const stale = staleTemps(file);
+  let restored: string | null = null;
+  if (!stale.length) return { restored, removed: [] };
+  if (!fs.existsSync(file)) {
+    const pick = (tag: TempTag) => stale.filter((t) => t.tag === tag).sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
+    const cand = pick("new") ?? pick("old");
+    if (cand) {
+      try {
+        fs.renameSync(cand.path, file);
+        restored = cand.path;
+      } catch {
+        // read-only folder or a race with another recovery: leave it
+      }
+    }
+  }
+  const removed: string[] = [];
+  for (const t of stale) {
+    if (t.path === restored) continue;
+    try {
+      fs.rmSync(t.path, { recursive: true, force: true });
+      removed.push(t.path);
+    } catch {
+      // best effort
+    }
+  }
+  return { restored, removed };
+}
+
+/** Test hooks: called between the steps of a directory swap (the kill -9 tests stop the process there). */
+export const commitHooks: { afterReady?: () => void; afterAside?: () => void; afterSwap?: () => void } = {};
+
+/**
+ * Move the completed `tmp` into place at `file`. A file over a file is one atomic rename. A
+ * directory (.zspy) cannot be renamed over a non-empty one, so it takes three renames, each atomic:
+ * `tmp` -> `.<name>.new-*` (marks it complete), `file` -> `.<name>.old-*`, `.new-*` -> `file`; then
+ * the old store is deleted. A process killed at any point leaves `file` complete (old or new), or
+ * missing with the complete new (or old) store beside it, which recoverTarget (run by the next load
+ * or save) renames into place. If the final rename fails here, the old store is put back.
  */
 export function commitTemp(tmp: string, file: string, overwrite: boolean | undefined): void {
   if (!fs.existsSync(file)) {
@@ -172,19 +266,30 @@ export function commitTemp(tmp: string, file: string, overwrite: boolean | undef
   }
   if (!overwrite) throw new Error(`save: ${file} already exists; pass { overwrite: true } to replace it`);
   const tmpStat = fs.statSync(tmp);
-  const oldStat = fs.statSync(file);
+  const oldStat = fs.lstatSync(file);
   if (tmpStat.isFile() && oldStat.isFile()) {
     fs.renameSync(tmp, file); // atomic replacement of a file
     return;
   }
+  const ready = tempSibling(file, "new");
+  fs.renameSync(tmp, ready);
+  commitHooks.afterReady?.();
   const aside = tempSibling(file, "old");
-  fs.renameSync(file, aside);
   try {
-    fs.renameSync(tmp, file);
+    fs.renameSync(file, aside);
   } catch (e) {
-    fs.renameSync(aside, file);
+    removeTemp(ready);
     throw e;
   }
+  commitHooks.afterAside?.();
+  try {
+    fs.renameSync(ready, file);
+  } catch (e) {
+    fs.renameSync(aside, file);
+    removeTemp(ready);
+    throw e;
+  }
+  commitHooks.afterSwap?.();
   fs.rmSync(aside, { recursive: true, force: true });
 }
 

@@ -5,7 +5,7 @@
 import { ComputeOptions } from "../../lazy/graph/graph";
 import { CodecConfig } from "../../lazy/storage/codecs";
 import { BaseSignal } from "../signal";
-import { buildSignal, formatOf } from "./common";
+import { buildSignal, formatOf, recoverTarget } from "./common";
 import { DEFAULT_COMPRESSOR, openZspy, readZspy, saveZspy } from "./zspy";
 import { openHspy, readHspy, saveHspy } from "./hspy";
 
@@ -41,6 +41,8 @@ export async function load(file: string, opts: LoadOptions = {}): Promise<BaseSi
   if (typeof file !== "string") throw new TypeError("load(path, {lazy}): path must be a string");
   const { lazy = false, experiment, ...computeOpts } = opts;
   const fmt = formatOf(file, "load");
+  // a save killed between the renames of a directory swap: put the complete store back in place
+  recoverTarget(file);
   const pick = (experiments: string[]): string => {
     if (experiment !== undefined) {
       if (!experiments.includes(experiment)) throw new Error(`load: ${file} has no experiment "${experiment}"; it has: ${experiments.join(", ")}`);
