@@ -10,6 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { LazyArray } from "../core/array";
 import "../ops/bind";
 import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "../core/block";
@@ -106,6 +107,26 @@ export interface ZarrChunkParams {
   compressor: CodecConfig | null;
   fill: number | null;
   order: "C" | "F";
+  /** numcodecs' CRC32 filter: each chunk holds a little-endian CRC-32 of the data before the data. */
+  crc32?: boolean;
+}
+
+/** numcodecs' CRC32 filter (zarr `filters: [{"id": "crc32"}]`): a 4-byte little-endian CRC-32 first. */
+export function crc32Wrap(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 4);
+  new DataView(out.buffer).setUint32(0, zlib.crc32(bytes), true);
+  out.set(bytes, 4);
+  return out;
+}
+
+/** Check and strip numcodecs' CRC32 prefix; throws naming the chunk when it does not match. */
+export function crc32Unwrap(bytes: Uint8Array, where: string): Uint8Array {
+  if (bytes.length < 4) throw new Error(`${where}: the chunk is ${bytes.length} bytes, shorter than its CRC-32; the file is truncated or corrupt`);
+  const stored = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const data = bytes.subarray(4);
+  const actual = zlib.crc32(data);
+  if (stored !== actual) throw new Error(`${where}: CRC-32 mismatch (stored ${stored.toString(16).padStart(8, "0")}, computed ${actual.toString(16).padStart(8, "0")}): the chunk is corrupt`);
+  return data;
 }
 
 /**
@@ -131,7 +152,7 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
   tagDType(out, t.dtype);
   const expected = sizeOf(p.chunk) * t.bytes;
   const whereChunk = `${p.where}: chunk ${p.file}`;
-  const direct = t.order !== ">" && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
+  const direct = !p.crc32 && t.order !== ">" && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
   const outBytes = direct ? new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength) : null;
   // one synchronous read of the whole file: this runs on a worker thread (one task at a time), and
   // fs.promises.readFile would read it in 512 KiB pieces through libuv's pool into a fresh Buffer
@@ -171,8 +192,9 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
       await decodeChunk(p.compressor, raw, expected, whereChunk, outBytes);
       return out;
     }
-    // an edge chunk, another layout or a dtype we widen: decode, then copy the block's part
-    // (placeChunk copies synchronously, before the read buffer goes back)
+    // an edge chunk, another layout, a dtype we widen or a checksummed chunk: decode, then copy the
+    // block's part (placeChunk copies synchronously, before the read buffer goes back)
+    if (p.crc32) return placeChunk(out, crc32Unwrap(await decodeChunk(p.compressor, raw, expected + 4, whereChunk), whereChunk), t, p);
     return placeChunk(out, await decodeChunk(p.compressor, raw, expected, whereChunk), t, p);
   } finally {
     // hand the buffer back for the next read (keep the larger one)
@@ -213,6 +235,8 @@ export interface ZarrArrayInfo {
   order: "C" | "F";
   /** "/" (nested, HyperSpy) or "." (flat). */
   separator: "/" | ".";
+  /** The chunks carry numcodecs' CRC32 filter. */
+  crc32?: boolean;
 }
 
 /** The chunk file of block `index`. */
@@ -254,6 +278,7 @@ export function fromZarr(info: ZarrArrayInfo, label = "from-zarr"): LazyArray {
         compressor: info.compressor,
         fill: info.fill,
         order: info.order,
+        ...(info.crc32 ? { crc32: true } : {}),
       } satisfies ZarrChunkParams,
       deps: [],
     }),
@@ -269,6 +294,7 @@ export interface ZarrWriteParams {
   stored: string;
   chunk: number[];
   compressor: CodecConfig | null;
+  crc32?: boolean;
 }
 
 async function writeZarrChunk(block: Block, p: ZarrWriteParams): Promise<Block> {
@@ -278,7 +304,7 @@ async function writeZarrChunk(block: Block, p: ZarrWriteParams): Promise<Block> 
   copyInto(full, p.chunk.map(() => 0), block);
   const d = full.data;
   const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length * itemsize(t.dtype));
-  const enc = await encodeChunk(p.compressor, bytes);
+  const enc = await encodeChunk(p.compressor, p.crc32 ? crc32Wrap(bytes) : bytes);
   await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
   await fs.promises.writeFile(p.file, enc);
   return emptyBlock("uint8", p.chunk.map(() => 1));
@@ -290,7 +316,7 @@ registerKernel<ZarrWriteParams>("io.zarr-write", (inputs, p) => writeZarrChunk(i
  * files of the zarr array `info` (whose chunk shape must equal x's regular chunks). Computing it
  * writes the array block by block, on the worker threads, without assembling `x`.
  */
-export function zarrWriter(x: LazyArray, info: Pick<ZarrArrayInfo, "dir" | "separator" | "chunks" | "stored" | "compressor">): LazyArray {
+export function zarrWriter(x: LazyArray, info: Pick<ZarrArrayInfo, "dir" | "separator" | "chunks" | "stored" | "compressor" | "crc32">): LazyArray {
   const src = x.layer;
   const layer = new Layer({
     kind: "blockwise",
@@ -301,7 +327,7 @@ export function zarrWriter(x: LazyArray, info: Pick<ZarrArrayInfo, "dir" | "sepa
     task: (index, key) => ({
       key,
       op: "io.zarr-write",
-      params: { file: chunkFile(info, index), stored: info.stored, chunk: info.chunks, compressor: info.compressor } satisfies ZarrWriteParams,
+      params: { file: chunkFile(info, index), stored: info.stored, chunk: info.chunks, compressor: info.compressor, ...(info.crc32 ? { crc32: true } : {}) } satisfies ZarrWriteParams,
       deps: [src.key(index)],
     }),
   });
@@ -321,7 +347,7 @@ interface H5File {
   close(): unknown;
 }
 interface H5Module {
-  ready: Promise<unknown>;
+  ready: Promise<{ activate_throwing_error_handler?: () => number }>;
   File: new (filename: string, mode?: string) => H5File;
 }
 
@@ -330,7 +356,10 @@ let h5: Promise<H5Module> | null = null;
 export function h5wasm(): Promise<H5Module> {
   if (!h5) {
     h5 = importEsm<{ default: H5Module }>("h5wasm/node").then(async (m) => {
-      await m.default.ready;
+      const mod = await m.default.ready;
+      // HDF5 errors (a gzip chunk that fails to inflate, a fletcher32 checksum mismatch, a failed
+      // write) throw instead of being printed and ignored, which would return wrong values
+      mod.activate_throwing_error_handler?.();
       return m.default;
     });
   }
@@ -378,6 +407,20 @@ export interface H5ReadParams {
   start: number[];
   count: number[];
   dtype: Exclude<DType, "object">;
+  /** The dataset's HDF5 chunk shape (names the chunk in errors), when chunked. */
+  chunk?: number[];
+}
+
+/** A clear error for a failed hyperslab read: which chunk(s), and why (HDF5's message, trimmed). */
+function h5ReadError(p: H5ReadParams, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const range = p.start.map((s, a) => `${s}:${s + p.count[a]}`).join(", ");
+  const filter = /filter returned failure|inflate|checksum|Filter operation failed/i.test(msg);
+  const chunks = p.chunk && p.chunk.length === p.start.length ? ` (HDF5 chunk ${p.start.map((s, a) => Math.floor(s / (p.chunk as number[])[a])).join(", ")}${p.count.some((c, a) => Math.floor((p.start[a] + c - 1) / (p.chunk as number[])[a]) !== Math.floor(p.start[a] / (p.chunk as number[])[a])) ? " and following" : ""})` : "";
+  const lines = msg.split("\n").map((l) => l.trim()).filter((l) => /^#\d+:/.test(l));
+  const detail = lines.length ? lines[lines.length - 1].replace(/^#\d+:\s*\S+\s+line\s+\d+\s+in\s+/, "") : msg.split("\n")[0];
+  const why = filter ? "a chunk filter failed (gzip inflate or fletcher32 checksum): the chunk is corrupt" : detail;
+  return new Error(`${p.file}: dataset ${p.dataset}: cannot read elements [${range}]${chunks}: ${why}; the file is truncated or corrupt`, { cause: e });
 }
 
 async function readH5(p: H5ReadParams): Promise<Block> {
@@ -385,7 +428,12 @@ async function readH5(p: H5ReadParams): Promise<Block> {
   const ds = f.get(p.dataset) as H5Dataset | null;
   if (!ds || typeof ds.slice !== "function") throw new Error(`${p.file}: no dataset ${p.dataset}`);
   const ranges = p.start.map((s, a) => [s, s + p.count[a]] as [number, number]);
-  const v = ds.slice(ranges);
+  let v: unknown;
+  try {
+    v = ds.slice(ranges);
+  } catch (e) {
+    throw h5ReadError(p, e);
+  }
   const out = emptyBlock(p.dtype, p.count);
   tagDType(out, p.dtype);
   const n = sizeOf(p.count);
@@ -407,7 +455,7 @@ async function readH5(p: H5ReadParams): Promise<Block> {
 registerKernel<H5ReadParams>("io.h5-read", (_i, p) => readH5(p));
 
 /** A LazyArray over an HDF5 dataset with the given block chunks: one hyperslab read per block. */
-export function fromH5(file: string, dataset: string, shape: readonly number[], chunk: readonly number[], dtype: Exclude<DType, "object">, bytesPerItem: number, label = "from-hdf5"): LazyArray {
+export function fromH5(file: string, dataset: string, shape: readonly number[], chunk: readonly number[], dtype: Exclude<DType, "object">, bytesPerItem: number, label = "from-hdf5", storedChunk: number[] | null = null): LazyArray {
   const chunks = regularChunks(shape, chunk);
   const offs = chunks.map((c) => cumulative(c));
   const layer = new Layer({
@@ -420,7 +468,7 @@ export function fromH5(file: string, dataset: string, shape: readonly number[], 
     task: (index, key) => ({
       key,
       op: "io.h5-read",
-      params: { file, dataset, start: index.map((i, a) => offs[a][i]), count: index.map((i, a) => chunks[a][i]), dtype } satisfies H5ReadParams,
+      params: { file, dataset, start: index.map((i, a) => offs[a][i]), count: index.map((i, a) => chunks[a][i]), dtype, chunk: storedChunk ?? undefined } satisfies H5ReadParams,
       deps: [],
     }),
   });

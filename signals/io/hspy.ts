@@ -183,7 +183,7 @@ export async function readHspy(file: string, experiment: string, lazy: boolean, 
     axes.forEach((a, i) => (a.navigate = i < shape.length - sd));
   }
   const chunk = ds.metadata.chunks ?? getSignalChunks(shape, dtype, shape.map((_, i) => i).filter((i) => !axes[i].navigate), 1e8);
-  const x = fromH5(abs, `Experiments/${experiment}/data`, shape, chunk, dtype, bytes, "from-hspy");
+  const x = fromH5(abs, `Experiments/${experiment}/data`, shape, chunk, dtype, bytes, "from-hspy", ds.metadata.chunks ?? null);
   const data = lazy ? x : await x.compute(opts);
   return { data, axes, metadata: md, originalMetadata: omd };
 }
@@ -224,11 +224,16 @@ export interface HspySaveOptions extends ComputeOptions {
   overwrite?: boolean;
   chunks?: readonly number[];
   compressor?: "gzip" | null;
+  /** HDF5's fletcher32 checksum filter on the data's chunks (h5wasm writes one filter: needs compressor null). */
+  checksum?: boolean;
 }
 
 /** Write `s` to a new .hspy (HDF5) at `file`, block by block, through a temporary sibling. */
 export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOptions): Promise<void> {
   checkTarget(file, opts.overwrite);
+  if (opts.checksum && opts.compressor !== null) {
+    throw new TypeError("save: .hspy with { checksum: true } needs { compressor: null }: h5wasm writes one HDF5 filter per dataset, so fletcher32 cannot follow gzip (use .zspy for compressed and checksummed chunks)");
+  }
   const m = (await h5wasm()) as unknown as { File: new (p: string, mode: string) => H5File };
   const x0 = s.lazyData();
   const stored = storedTypeOf(x0.dtype);
@@ -261,7 +266,8 @@ export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOption
       maxshape: shape.slice(),
       dtype: dtypeStr,
       chunks: chunk.slice(),
-      ...(opts.compressor === null ? {} : { compression: "gzip" as const, compression_opts: 4 }),
+      // HDF5 filter 3 is fletcher32 (no parameters)
+      ...(opts.checksum ? { compression: 3, compression_opts: [] } : opts.compressor === null ? {} : { compression: "gzip" as const, compression_opts: 4 }),
     });
     ds.resize(shape.slice());
     const md = metadataToWrite(s, "hspy");
@@ -271,7 +277,7 @@ export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOption
     dictToGroup(md, g.create_group("metadata"));
     dictToGroup(s.originalMetadata.asDictionary(), g.create_group("original_metadata"));
     g.create_group("learning_results");
-    const { overwrite: _o, chunks: _c, compressor: _z, ...computeOpts } = opts;
+    const { overwrite: _o, chunks: _c, compressor: _z, checksum: _k, ...computeOpts } = opts;
     await x.store((block, info) => {
       const b = block as unknown as Block;
       const data = isBlock(b) ? contiguous(b).data.subarray(0, info.arrayLocation.reduce((n, [a, z]) => n * (z - a), 1)) : b;

@@ -30,6 +30,12 @@ export interface SaveOptions extends ComputeOptions {
    * raw chunks; default blosc-lz4 (DEFAULT_COMPRESSOR). .hspy: "gzip" (default, as HyperSpy) or null.
    */
   compressor?: CodecConfig | "gzip" | null;
+  /**
+   * Checksum every data chunk, checked on every read (default false). .zspy: numcodecs' CRC32
+   * filter (`filters: [{"id": "crc32"}]`, read by HyperSpy's zarr). .hspy: HDF5's fletcher32 filter,
+   * which h5wasm can only write instead of gzip, so it needs `compressor: null`.
+   */
+  checksum?: boolean;
 }
 
 /**
@@ -90,7 +96,7 @@ BaseSignal.prototype.save = async function save(this: BaseSignal, file: string, 
   if (opts.compressor !== undefined && opts.compressor !== null && opts.compressor !== "gzip" && !(typeof opts.compressor === "object" && opts.compressor.id === "gzip")) {
     throw new TypeError(`save: .hspy supports compressor "gzip" (default) or null, not ${JSON.stringify(opts.compressor)}`);
   }
-  return saveHspy(this, file, { ...opts, compressor: opts.compressor === null ? null : "gzip" });
+  return saveHspy(this, file, { ...opts, compressor: opts.compressor === null || (opts.checksum === true && opts.compressor === undefined) ? null : "gzip" });
 };
 
 void DEFAULT_COMPRESSOR;

@@ -107,7 +107,8 @@ export function readArrayInfo(dir: string, where: string): ZarrArrayInfo {
   if (!Array.isArray(z.shape) || !Array.isArray(z.chunks) || z.shape.length !== z.chunks.length) throw new Error(`${w}: shape and chunks are missing or of different lengths`);
   if (typeof z.dtype !== "string") throw new Error(`${w}: no dtype`);
   if (z.compressor !== null && z.compressor !== undefined) describeCodec(z.compressor);
-  if (z.filters && z.filters.length && z.dtype !== "|O") throw new Error(`${w}: filters ${JSON.stringify(z.filters)} are not supported`);
+  const crc32 = Array.isArray(z.filters) && z.filters.length === 1 && (z.filters[0] as { id?: string }).id === "crc32";
+  if (z.filters && z.filters.length && z.dtype !== "|O" && !crc32) throw new Error(`${w}: filters ${JSON.stringify(z.filters)} are not supported (readable: none, or [{"id": "crc32"}])`);
   return {
     dir,
     where,
@@ -118,6 +119,7 @@ export function readArrayInfo(dir: string, where: string): ZarrArrayInfo {
     fill: typeof z.fill_value === "number" ? z.fill_value : null,
     order: z.order === "F" ? "F" : "C",
     separator: z.dimension_separator === "/" ? "/" : ".",
+    ...(crc32 && z.dtype !== "|O" ? { crc32: true } : {}),
   };
 }
 
@@ -344,6 +346,8 @@ export interface ZspySaveOptions extends ComputeOptions {
   chunks?: readonly number[];
   /** numcodecs compressor config, or null for raw chunks (default: DEFAULT_COMPRESSOR). */
   compressor?: CodecConfig | null;
+  /** Add numcodecs' CRC32 filter (a CRC-32 per chunk, checked on every read; HyperSpy reads it). Default false. */
+  checksum?: boolean;
 }
 
 /** The chunk shape to write: given, the lazy data's first chunks, or HyperSpy's guess. */
@@ -384,12 +388,12 @@ export async function saveZspy(s: BaseSignal, file: string, opts: ZspySaveOption
     s.axesManager.axes.forEach((a, i) => writeGroup(path.join(g, `axis-${i}`), axisAttrs(a.toDict())));
     const dataDir = path.join(g, "data");
     fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(path.join(dataDir, ".zarray"), stringifyJson(zarray(x.shape, chunk, stored, compressor)));
+    fs.writeFileSync(path.join(dataDir, ".zarray"), stringifyJson(zarray(x.shape, chunk, stored, compressor, opts.checksum ? [{ id: "crc32" }] : null)));
     dictToGroup(metadataToWrite(s, "zspy"), path.join(g, "metadata"));
     dictToGroup(s.originalMetadata.asDictionary(), path.join(g, "original_metadata"));
     writeGroup(path.join(g, "learning_results"));
-    const { overwrite: _o, chunks: _c, compressor: _z, ...computeOpts } = opts;
-    await zarrWriter(x, { dir: dataDir, separator: "/", chunks: chunk, stored, compressor }).compute(computeOpts);
+    const { overwrite: _o, chunks: _c, compressor: _z, checksum: _k, ...computeOpts } = opts;
+    await zarrWriter(x, { dir: dataDir, separator: "/", chunks: chunk, stored, compressor, crc32: opts.checksum === true }).compute(computeOpts);
     commitTemp(tmp, file, opts.overwrite);
   } catch (e) {
     removeTemp(tmp);
