@@ -34,6 +34,7 @@ import {
   tempSibling,
 } from "./common";
 import { chunksToWrite, regularData } from "./zspy";
+import { BOOL_DTYPE, BOOL_MARK, patchBoolPlaceholders } from "./h5bool";
 
 // minimal structural types of the h5wasm objects we use
 interface H5Attr {
@@ -42,13 +43,13 @@ interface H5Attr {
 }
 interface H5Obj {
   attrs: Record<string, H5Attr>;
-  create_attribute(name: string, data: unknown, shape?: number[] | null, dtype?: string | null): void;
+  create_attribute(name: string, data: unknown, shape?: number[] | null, dtype?: string | [string, string][] | null): void;
 }
 interface H5Group extends H5Obj {
   keys(): string[];
   get(name: string): unknown;
   create_group(name: string): H5Group;
-  create_dataset(args: { name: string; data: unknown; shape?: number[] | null; maxshape?: (number | null)[] | null; dtype?: string | null; chunks?: number[] | null; compression?: number | "gzip"; compression_opts?: number | number[] }): H5Dataset;
+  create_dataset(args: { name: string; data: unknown; shape?: number[] | null; maxshape?: (number | null)[] | null; dtype?: string | [string, string][] | null; chunks?: number[] | null; compression?: number | "gzip"; compression_opts?: number | number[] }): H5Dataset;
 }
 interface H5Dataset extends H5Obj {
   shape: number[] | null;
@@ -191,14 +192,25 @@ export async function readHspy(file: string, experiment: string, lazy: boolean, 
 // ------------------------------------------------------------------------------------------------
 // writing
 
-function writeAttr(o: H5Obj, key: string, v: number | string | boolean): void {
+/** Counts the boolean placeholders written (patched into h5py's bool enum after the file is closed, see h5bool.ts). */
+const bools = { written: 0 };
+
+/** HDF5 keeps at most 8 attributes in the object header (compact storage); beyond, they move to a heap we do not patch. */
+const MAX_COMPACT_ATTRS = 8;
+
+function writeAttr(o: H5Obj, key: string, v: number | string | boolean, compact = false): void {
   if (typeof v === "string") o.create_attribute(key, v);
-  else if (typeof v === "boolean") o.create_attribute(key, v ? 1 : 0, null, "<b");
+  else if (typeof v === "boolean" && compact) {
+    o.create_attribute(key, new Map([[BOOL_MARK, Uint8Array.of(v ? 1 : 0)]]), [], BOOL_DTYPE);
+    bools.written++;
+  } else if (typeof v === "boolean") o.create_attribute(key, v ? 1 : 0, null, "<b");
   else if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) o.create_attribute(key, BigInt(v), null, "<q");
   else o.create_attribute(key, v, null, "<d");
 }
 
 function dictToGroup(d: MetadataDict, g: H5Group): void {
+  const nAttrs = Object.values(d).filter((v) => v === null || (Array.isArray(v) && v.length === 0) || (typeof v !== "object")).length;
+  const compact = nAttrs <= MAX_COMPACT_ATTRS;
   for (const [key, value] of Object.entries(d)) {
     if (value === null) writeAttr(g, key, "_None_");
     else if (Array.isArray(value)) {
@@ -207,7 +219,8 @@ function dictToGroup(d: MetadataDict, g: H5Group): void {
         const ints = value.every((v) => Number.isInteger(v) && Math.abs(v as number) <= Number.MAX_SAFE_INTEGER);
         g.create_dataset({ name: `_list_${key}`, data: ints ? BigInt64Array.from(value as number[], (v) => BigInt(v)) : Float64Array.from(value as number[]) });
       } else if (value.every((v) => typeof v === "boolean")) {
-        g.create_dataset({ name: `_list_${key}`, data: Int8Array.from(value as boolean[], (b) => (b ? 1 : 0)), dtype: "<b" });
+        g.create_dataset({ name: `_list_${key}`, data: new Map([[BOOL_MARK, Uint8Array.from(value as boolean[], (b) => (b ? 1 : 0))]]), dtype: BOOL_DTYPE });
+        bools.written++;
       } else if (value.every((v) => typeof v === "string")) {
         g.create_dataset({ name: `_list_${key}`, data: value as string[] });
       } else {
@@ -216,7 +229,29 @@ function dictToGroup(d: MetadataDict, g: H5Group): void {
         dictToGroup(sub, g.create_group(`_list_${value.length}_${key}`));
       }
     } else if (typeof value === "object") dictToGroup(value, g.create_group(key));
-    else writeAttr(g, key, value);
+    else writeAttr(g, key, value, compact);
+  }
+}
+
+/** The parts of h5wasm's Emscripten module used to write raw bytes into a hyperslab (the bool placeholder's compound type). */
+interface H5RawModule {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  set_dataset_data(fileId: bigint, path: string, count: bigint[], offset: bigint[], strides: bigint[], ptr: bigint): number;
+}
+
+/** Write raw bytes (one per element) into `ranges` of a dataset, bypassing h5wasm's per-element compound packing. */
+function writeRawSlice(mod: H5RawModule, ds: H5Dataset, ranges: [number, number][], bytes: Uint8Array): void {
+  const d = ds as unknown as { file_id: bigint; path: string };
+  const n = bytes.length;
+  const ptr = mod._malloc(Math.max(1, n));
+  if (!ptr) throw new Error("save: out of WASM memory for a boolean block");
+  try {
+    mod.HEAPU8.set(bytes.subarray(0, n), ptr);
+    mod.set_dataset_data(d.file_id, d.path, ranges.map(([a, b]) => BigInt(b - a)), ranges.map(([a]) => BigInt(a)), ranges.map(() => 1n), BigInt(ptr));
+  } finally {
+    mod._free(ptr);
   }
 }
 
@@ -240,7 +275,9 @@ export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOption
   const chunk = chunksToWrite(s, x0, opts.chunks, 1e6);
   const x = s.isLazy ? regularData(x0, chunk) : fromArray(s.data, { chunks: regularChunks(x0.shape, chunk) });
   const tmp = path.resolve(tempSibling(file, "tmp"));
+  const mod = (await (m as unknown as { ready: Promise<H5RawModule> }).ready);
   let f: H5File | null = null;
+  bools.written = 0;
   try {
     f = new m.File(tmp, "w");
     writeAttr(f, "file_format", "HyperSpy");
@@ -250,41 +287,45 @@ export async function saveHspy(s: BaseSignal, file: string, opts: HspySaveOption
     writeAttr(g, "package_version", "");
     s.axesManager.axes.forEach((a, i) => {
       const ag = g.create_group(`axis-${i}`);
+      // navigate and is_binned as h5py's bool enum (at most 8 attributes: compact, patched after close)
       const attrs = axisAttrs(a.toDict());
-      delete attrs.navigate; // no enum booleans in h5wasm: HyperSpy takes navigation from record_by
-      if (attrs.is_binned === false) delete attrs.is_binned;
-      for (const [k, v] of Object.entries(attrs)) writeAttr(ag, k, v as number | string | boolean);
+      for (const [k, v] of Object.entries(attrs)) writeAttr(ag, k, v as number | string | boolean, Object.keys(attrs).length <= MAX_COMPACT_ATTRS);
     });
-    const dtypeStr = stored === "|b1" ? "<B" : stored.replace("|", "<").replace(/[iuf](\d)$/, (m0, n: string) => ({ i: { 1: "b", 2: "h", 4: "i", 8: "q" }, u: { 1: "B", 2: "H", 4: "I", 8: "Q" }, f: { 4: "f", 8: "d" } } as Record<string, Record<string, string>>)[m0[0]][n]);
+    const isBool = stored === "|b1";
+    const dtypeStr = isBool ? "<B" : stored.replace("|", "<").replace(/[iuf](\d)$/, (m0, n: string) => ({ i: { 1: "b", 2: "h", 4: "i", 8: "q" }, u: { 1: "B", 2: "H", 4: "I", 8: "Q" }, f: { 4: "f", 8: "d" } } as Record<string, Record<string, string>>)[m0[0]][n]);
     const shape = x.shape;
     // created empty with room to grow, then resized: h5wasm wants data at creation, and the data
     // is written block by block below
     const ds = g.create_dataset({
       name: "data",
-      data: new (ctorFor(x.dtype))(0),
+      data: isBool ? new Map([[BOOL_MARK, new Uint8Array(0)]]) : new (ctorFor(x.dtype))(0),
       shape: shape.map(() => 0),
       maxshape: shape.slice(),
-      dtype: dtypeStr,
+      dtype: isBool ? BOOL_DTYPE : dtypeStr,
       chunks: chunk.slice(),
       // HDF5 filter 3 is fletcher32 (no parameters)
       ...(opts.checksum ? { compression: 3, compression_opts: [] } : opts.compressor === null ? {} : { compression: "gzip" as const, compression_opts: 4 }),
     });
+    if (isBool) bools.written++;
     ds.resize(shape.slice());
     const md = metadataToWrite(s, "hspy");
-    // HyperSpy's own defaults for these: leave them out rather than write int8 for booleans
-    const folding = (md._HyperSpy as MetadataDict | undefined)?.Folding as MetadataDict | undefined;
-    if (folding) for (const k of ["unfolded", "signal_unfolded"]) if (folding[k] === false) delete folding[k];
     dictToGroup(md, g.create_group("metadata"));
     dictToGroup(s.originalMetadata.asDictionary(), g.create_group("original_metadata"));
     g.create_group("learning_results");
+    // every placeholder is in an object header allocated by now: the patch scans the file up to here
+    f.flush();
+    const headerBytes = fs.statSync(tmp).size + (16 << 20);
+    const placeholders = bools.written;
     const { overwrite: _o, chunks: _c, compressor: _z, checksum: _k, ...computeOpts } = opts;
     await x.store((block, info) => {
       const b = block as unknown as Block;
       const data = isBlock(b) ? contiguous(b).data.subarray(0, info.arrayLocation.reduce((n, [a, z]) => n * (z - a), 1)) : b;
-      ds.write_slice(info.arrayLocation as [number, number][], data);
+      if (isBool) writeRawSlice(mod, ds, info.arrayLocation as [number, number][], data as Uint8Array);
+      else ds.write_slice(info.arrayLocation as [number, number][], data);
     }, computeOpts);
     f.close();
     f = null;
+    patchBoolPlaceholders(tmp, headerBytes, placeholders);
     closeH5(path.resolve(file));
     commitTemp(tmp, file, opts.overwrite);
   } catch (e) {
