@@ -1,21 +1,25 @@
 /**
- * blosc 1 frames decoded in JS: memcpy'd frames, byte shuffle, split and unsplit blocks, lz4/lz4hc,
- * zlib and zstd streams (what it does not handle goes to numcodecs.js, see lazy/storage/codecs.ts).
+ * blosc 1 frames parsed in JS (memcpy'd frames, byte shuffle, split and unsplit blocks), each stream
+ * decoded by lz4-napi (lz4/lz4hc; our JS LZ4 decoder where lz4-napi has no binary), WASM zstd or
+ * node:zlib, and the shuffle undone in JS straight into the output (what it does not handle goes to
+ * numcodecs.js, see lazy/storage/codecs.ts).
  */
 import * as zlib from "node:zlib";
 import { lz4DecodeBlock, readU32 } from "./lz4";
-import { zstdDecode } from "./zstd";
+import { lz4DecodeBlockNative, zstdDecodeWasm, zstdWasmNow } from "./native";
 import { getScratch, unshuffle } from "./shuffle";
 
 type SplitDecoder = (src: Uint8Array, s0: number, s1: number, dst: Uint8Array, d0: number, n: number) => void;
 
 const decodeLz4Split: SplitDecoder = (src, s0, s1, dst, d0, n) => {
+  if (lz4DecodeBlockNative(src, s0, s1, dst, d0, n)) return;
   const got = lz4DecodeBlock(src, s0, s1, dst, d0, d0 + n);
   if (got !== n) throw new Error(`lz4 stream decodes to ${got} bytes, expected ${n}`);
 };
 const decodeZstdSplit: SplitDecoder = (src, s0, s1, dst, d0, n) => {
-  const got = zstdDecode(src, s0, s1, dst, d0, d0 + n);
-  if (got !== n) throw new Error(`zstd stream decodes to ${got} bytes, expected ${n}`);
+  const m = zstdWasmNow();
+  if (!m) throw new Error("internal: the WASM zstd decoder is not instantiated (await zstdWasm() first)");
+  zstdDecodeWasm(m, src, s0, s1, dst, d0, n);
 };
 const decodeZlibSplit: SplitDecoder = (src, s0, s1, dst, d0, n) => {
   const r = zlib.inflateSync(src.subarray(s0, s1));

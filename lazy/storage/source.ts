@@ -304,7 +304,7 @@ async function writeZarrChunk(block: Block, p: ZarrWriteParams): Promise<Block> 
   copyInto(full, p.chunk.map(() => 0), block);
   const d = full.data;
   const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length * itemsize(t.dtype));
-  const enc = await encodeChunk(p.compressor, p.crc32 ? crc32Wrap(bytes) : bytes);
+  const enc = await encodeChunk(p.compressor, p.crc32 ? crc32Wrap(bytes) : bytes, t.bytes);
   await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
   await fs.promises.writeFile(p.file, enc);
   return emptyBlock("uint8", p.chunk.map(() => 1));

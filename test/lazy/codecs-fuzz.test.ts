@@ -13,8 +13,10 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { loadFixture } from "../helpers";
-import { CodecConfig, decodeChunk, lz4DecodeBlock } from "../../lazy/codecs";
-import { crc32Unwrap, crc32Wrap } from "../../lazy/source";
+import { CodecConfig, decodeChunk } from "../../lazy/storage/codecs";
+import { lz4DecodeBlock } from "../../lazy/storage/lz4";
+import { crc32Unwrap, crc32Wrap } from "../../lazy/storage/source";
+import { useLz4Native } from "../../lazy/storage/native";
 
 const SEED = 0x16f00d;
 const N_PER_FRAME = 40;
@@ -68,7 +70,10 @@ function mutate(f: Uint8Array, rnd: () => number): { bytes: Uint8Array; what: st
   return { bytes: b.subarray(n), what: `first ${n} bytes cut` };
 }
 
-test(`fuzz: corrupted and truncated frames of every codec give the right size or a clear error (seed ${SEED}, ${N_PER_FRAME} per frame)`, async () => {
+for (const native of [true, false])
+test(`fuzz: corrupted and truncated frames of every codec give the right size or a clear error (seed ${SEED}, ${N_PER_FRAME} per frame; lz4 ${native ? "lz4-napi" : "JS"})`, async (t) => {
+  useLz4Native(native);
+  t.after(() => useLz4Native(true));
   const rnd = mulberry32(SEED);
   let errors = 0;
   let decoded = 0;
