@@ -1,5 +1,5 @@
 /**
- * Loading ESM-only dependencies (zarrita, h5wasm) from this CommonJS package: tsc with module
+ * Loading ESM-only dependencies (numcodecs.js, h5wasm) from this CommonJS package: tsc with module
  * "Node16" keeps `import()` as a real dynamic import in the CommonJS output (with module
  * "commonjs" it would become `require()`, which cannot load an ES module on Node 20), so
  * `require("hyperspy-ts")` works and the ES module loads on first use.

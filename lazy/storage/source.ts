@@ -16,6 +16,7 @@ import "../ops/bind";
 import { Block, copyInto, emptyBlock, makeBlock, sizeOf, tagDType, view } from "../core/block";
 import { cumulative } from "../core/chunks";
 import { CodecConfig, decodeChunk, encodeChunk } from "./codecs";
+import { httpGet, isUrl, urlJoin } from "./http";
 import { DType, TypedArray, castValue, itemsize } from "../core/dtype";
 import { importEsm } from "../core/esm";
 import { Layer, registerKernel, registerKernelModule } from "../graph/graph";
@@ -154,6 +155,24 @@ async function readZarrChunk(p: ZarrChunkParams): Promise<Block> {
   const whereChunk = `${p.where}: chunk ${p.file}`;
   const direct = !p.crc32 && t.order !== ">" && itemsize(t.dtype) === t.bytes && (p.order === "C" || p.chunk.length <= 1) && p.shape.every((n, a) => n === p.chunk[a]);
   const outBytes = direct ? new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength) : null;
+  if (isUrl(p.file)) {
+    // over HTTP(S): one GET of this chunk (with retries); a 404 is a chunk never written
+    const raw = await httpGet(p.file, p.where, true);
+    if (raw === null) {
+      if (p.fill !== null && p.fill !== 0) (out.data as Float64Array).fill((t.bytes === 8 && t.kind !== "f" ? BigInt(p.fill) : p.fill) as number);
+      return out;
+    }
+    if (outBytes && !(p.compressor === null && raw.length === expected)) {
+      await decodeChunk(p.compressor, raw, expected, whereChunk, outBytes);
+      return out;
+    }
+    if (outBytes) {
+      outBytes.set(raw);
+      return out;
+    }
+    const dec = await decodeChunk(p.compressor, raw, expected + (p.crc32 ? 4 : 0), whereChunk);
+    return placeChunk(out, p.crc32 ? crc32Unwrap(dec, whereChunk) : dec, t, p);
+  }
   // one synchronous read of the whole file: this runs on a worker thread (one task at a time), and
   // fs.promises.readFile would read it in 512 KiB pieces through libuv's pool into a fresh Buffer
   let fd: number;
@@ -242,7 +261,7 @@ export interface ZarrArrayInfo {
 /** The chunk file of block `index`. */
 export function chunkFile(info: Pick<ZarrArrayInfo, "dir" | "separator">, index: readonly number[]): string {
   const key = index.length ? index.join(info.separator) : "0";
-  return path.join(info.dir, ...key.split("/"));
+  return isUrl(info.dir) ? urlJoin(info.dir, key) : path.join(info.dir, ...key.split("/"));
 }
 
 /** Per-axis block sizes for a regular chunk shape. */

@@ -6,7 +6,8 @@ import { ComputeOptions } from "../../lazy/graph/graph";
 import { CodecConfig } from "../../lazy/storage/codecs";
 import { BaseSignal } from "../signal";
 import { buildSignal, formatOf, recoverTarget } from "./common";
-import { DEFAULT_COMPRESSOR, openZspy, readZspy, saveZspy } from "./zspy";
+import { DEFAULT_COMPRESSOR, openRemoteZspy, openZspy, readZspy, saveZspy } from "./zspy";
+import { isUrl } from "../../lazy/storage/http";
 import { openHspy, readHspy, saveHspy } from "./hspy";
 
 export { DEFAULT_COMPRESSOR } from "./zspy";
@@ -46,9 +47,12 @@ export interface SaveOptions extends ComputeOptions {
 export async function load(file: string, opts: LoadOptions = {}): Promise<BaseSignal> {
   if (typeof file !== "string") throw new TypeError("load(path, {lazy}): path must be a string");
   const { lazy = false, experiment, ...computeOpts } = opts;
-  const fmt = formatOf(file, "load");
+  const remote = isUrl(file);
+  const fmt = formatOf(remote ? new URL(file).pathname.replace(/\/+$/, "") : file, "load");
+  if (remote && fmt !== "zspy") throw new Error(`load: ${file}: over HTTP(S) only .zspy stores are read (h5wasm reads HDF5 from a local file); download the .hspy first`);
+  if (remote) await openRemoteZspy(file);
   // a save killed between the renames of a directory swap: put the complete store back in place
-  recoverTarget(file);
+  else recoverTarget(file);
   const pick = (experiments: string[]): string => {
     if (experiment !== undefined) {
       if (!experiments.includes(experiment)) throw new Error(`load: ${file} has no experiment "${experiment}"; it has: ${experiments.join(", ")}`);

@@ -11,6 +11,7 @@ import { toNested } from "../../lazy/core/block";
 import { fromArray } from "../../lazy/ops/creation";
 import { CodecConfig, decodeChunk, describeCodec } from "../../lazy/storage/codecs";
 import { ComputeOptions } from "../../lazy/graph/graph";
+import { httpGet, isUrl, urlJoin } from "../../lazy/storage/http";
 import { ZarrArrayInfo, chunkFile, fromZarr, parseStoredType, regularChunks, storedTypeOf, zarrWriter } from "../../lazy/storage/source";
 import { MetadataDict, MetadataValue } from "../metadata";
 import { BaseSignal } from "../signal";
@@ -66,7 +67,84 @@ function stringifyJson(v: unknown): string {
     .replace(/[\u0080-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
 }
 
+// ------------------------------------------------------------------------------------------------
+// where metadata comes from: the local folder, or for an http(s) URL the store's consolidated
+// metadata (.zmetadata, fetched once by openRemoteZspy), since HTTP cannot list folders
+
+/** Consolidated metadata of the remote stores opened: store URL -> key ("a/b/.zattrs") -> JSON. */
+const remoteMeta = new Map<string, Map<string, unknown>>();
+
+/** The remote store holding `p` and p's key inside it, or null for a local path. */
+function remoteKey(p: string): { meta: Map<string, unknown>; key: string } | null {
+  if (!isUrl(p)) return null;
+  for (const [base, meta] of remoteMeta) {
+    if (p === base) return { meta, key: "" };
+    if (p.startsWith(base + "/")) return { meta, key: decodeURIComponent(p.slice(base.length + 1)) };
+  }
+  return null;
+}
+
+/** path.join for local paths, `/` joins (scheme kept) for URLs. */
+function pj(base: string, ...parts: string[]): string {
+  return isUrl(base) ? urlJoin(base, ...parts) : path.join(base, ...parts);
+}
+
+/** Whether a metadata file or folder exists (locally, or in a remote store's consolidated metadata). */
+function exists(p: string): boolean {
+  const r = remoteKey(p);
+  if (!r) return fs.existsSync(p);
+  if (r.meta.has(r.key)) return true;
+  const prefix = r.key ? r.key + "/" : "";
+  for (const k of r.meta.keys()) if (k.startsWith(prefix)) return true;
+  return false;
+}
+
+/**
+ * Fetch a remote .zspy's consolidated metadata (`.zmetadata`, which our saves write and Python's
+ * `zarr.consolidate_metadata(path)` adds to a HyperSpy-written store), so that the reader below
+ * can walk its groups without listing folders.
+ */
+export async function openRemoteZspy(url: string): Promise<void> {
+  const base = url.replace(/\/+$/, "");
+  const where = `load: ${url}`;
+  const raw = await httpGet(urlJoin(base, ".zmetadata"), where, true);
+  if (raw === null) {
+    // say whether the store is there at all
+    const g = await httpGet(urlJoin(base, ".zgroup"), where, true);
+    if (g === null) throw new Error(`${where}: not found (HTTP 404 for ${urlJoin(base, ".zgroup")} and .zmetadata); check the URL (it names the .zspy folder)`);
+    throw new Error(`${where}: the store has no consolidated metadata (.zmetadata), which reading over HTTP needs (HTTP cannot list folders); add it with Python's zarr.consolidate_metadata(path), or save the file with hyperspy-ts, which writes it`);
+  }
+  const v = parseJson(Buffer.from(raw).toString("utf8"), `${where}: .zmetadata`) as { metadata?: Record<string, unknown>; zarr_consolidated_format?: number };
+  if (!v || typeof v.metadata !== "object" || v.metadata === null) throw new Error(`${where}: .zmetadata has no "metadata" object; the file is corrupt`);
+  remoteMeta.set(base, new Map(Object.entries(v.metadata)));
+}
+
+/** Consolidated metadata of the local store `dir` (every .zgroup / .zattrs / .zarray), as zarr's consolidate_metadata writes it. */
+function consolidate(dir: string): void {
+  const metadata: Record<string, unknown> = {};
+  const walk = (d: string, rel: string) => {
+    const list = fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const isArray = list.some((e) => e.name === ".zarray");
+    for (const e of list) {
+      // an array's sub-folders hold its chunks: not walked
+      if (e.isDirectory()) {
+        if (!isArray) walk(path.join(d, e.name), rel ? `${rel}/${e.name}` : e.name);
+      }
+      else if (e.name === ".zgroup" || e.name === ".zattrs" || e.name === ".zarray") {
+        metadata[rel ? `${rel}/${e.name}` : e.name] = parseJson(fs.readFileSync(path.join(d, e.name), "utf8"), path.join(d, e.name));
+      }
+    }
+  };
+  walk(dir, "");
+  fs.writeFileSync(path.join(dir, ".zmetadata"), stringifyJson({ metadata, zarr_consolidated_format: 1 }));
+}
+
 function readJson(file: string, where: string): unknown {
+  const r = remoteKey(file);
+  if (r) {
+    if (!r.meta.has(r.key)) throw new Error(`${where}: ${file} is not in the store's consolidated metadata`);
+    return r.meta.get(r.key);
+  }
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -77,8 +155,8 @@ function readJson(file: string, where: string): unknown {
 }
 
 function readAttrs(dir: string, where: string): { [k: string]: MetadataValue } {
-  const f = path.join(dir, ".zattrs");
-  if (!fs.existsSync(f)) return {};
+  const f = pj(dir, ".zattrs");
+  if (!exists(f)) return {};
   const v = readJson(f, where);
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: ${f} is not a JSON object`);
   return v as { [k: string]: MetadataValue };
@@ -89,8 +167,8 @@ function readAttrs(dir: string, where: string): { [k: string]: MetadataValue } {
 
 /** The array described by `<dir>/.zarray`. */
 export function readArrayInfo(dir: string, where: string): ZarrArrayInfo {
-  const f = path.join(dir, ".zarray");
-  if (!fs.existsSync(f)) throw new Error(`${where}: ${dir} has no .zarray (not a zarr array, or the store is incomplete)`);
+  const f = pj(dir, ".zarray");
+  if (!exists(f)) throw new Error(`${where}: ${dir} has no .zarray (not a zarr array, or the store is incomplete)`);
   const z = readJson(f, where) as {
     zarr_format?: number;
     shape?: number[];
@@ -132,7 +210,7 @@ async function readSmallArray(dir: string, where: string): Promise<MetadataValue
     const n = Math.ceil(info.shape[0] / info.chunks[0]);
     for (let i = 0; i < n; i++) {
       const file = chunkFile(info, info.shape.length ? [i] : []);
-      const raw = fs.readFileSync(file);
+      const raw = isUrl(file) ? Buffer.from((await httpGet(file, where)) as Uint8Array) : fs.readFileSync(file);
       const text = info.compressor ? Buffer.from(await decodeChunk(info.compressor, raw, null, file)) : raw;
       const items = parseJson(text.toString("utf8"), `${where}: ${file}`) as MetadataValue[];
       out.push(...items.slice(0, -2));
@@ -148,17 +226,29 @@ async function readSmallArray(dir: string, where: string): Promise<MetadataValue
 }
 
 function entries(dir: string): { name: string; kind: "group" | "array" }[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort()
-    .flatMap((name): { name: string; kind: "group" | "array" }[] => {
-      const p = path.join(dir, name);
-      if (fs.existsSync(path.join(p, ".zgroup"))) return [{ name, kind: "group" }];
-      if (fs.existsSync(path.join(p, ".zarray"))) return [{ name, kind: "array" }];
-      return [];
-    });
+  const r = remoteKey(dir);
+  let names: string[];
+  if (r) {
+    const prefix = r.key ? r.key + "/" : "";
+    const set = new Set<string>();
+    for (const k of r.meta.keys()) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length).split("/");
+      if (rest.length === 2) set.add(rest[0]);
+    }
+    names = [...set];
+  } else {
+    names = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  }
+  return names.sort().flatMap((name): { name: string; kind: "group" | "array" }[] => {
+    const p = pj(dir, name);
+    if (exists(pj(p, ".zgroup"))) return [{ name, kind: "group" }];
+    if (exists(pj(p, ".zarray"))) return [{ name, kind: "array" }];
+    return [];
+  });
 }
 
 /** Python's sorted() of string keys, then values (HyperSpy's _list_/_tuple_ groups). */
@@ -179,7 +269,7 @@ export async function groupToDict(dir: string, where: string): Promise<MetadataD
     else out[key] = value;
   }
   for (const { name, kind } of entries(dir)) {
-    const p = path.join(dir, name);
+    const p = pj(dir, name);
     if (name.startsWith("_sig_") || name.startsWith("_hspy_AxesManager_")) continue; // signals and axes managers inside metadata: not supported
     if (kind === "array") {
       const values = await readSmallArray(p, where);
@@ -204,27 +294,29 @@ export async function groupToDict(dir: string, where: string): Promise<MetadataD
 /** Check that `file` is a HyperSpy .zspy store; returns its experiment folders. */
 export function openZspy(file: string): { experiments: string[]; version: string } {
   const where = `load: ${file}`;
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new Error(`${where}: no such file or directory`);
+  if (!isUrl(file)) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      throw new Error(`${where}: no such file or directory`);
+    }
+    if (!st.isDirectory()) {
+      if (isHdf5File(file)) throw new Error(`${where}: this is an HDF5 file, not a .zspy (zarr) directory; rename it .hspy`);
+      throw new Error(`${where}: not a .zspy store: a .zspy is a zarr directory, this is a file`);
+    }
   }
-  if (!st.isDirectory()) {
-    if (isHdf5File(file)) throw new Error(`${where}: this is an HDF5 file, not a .zspy (zarr) directory; rename it .hspy`);
-    throw new Error(`${where}: not a .zspy store: a .zspy is a zarr directory, this is a file`);
-  }
-  if (!fs.existsSync(path.join(file, ".zgroup"))) throw new Error(`${where}: not a zarr store: the folder has no .zgroup`);
+  if (!exists(pj(file, ".zgroup"))) throw new Error(`${where}: not a zarr store: the folder has no .zgroup`);
   const attrs = readAttrs(file, where);
   let version = typeof attrs.file_format_version === "string" ? attrs.file_format_version : typeof attrs.file_format_version === "number" ? String(attrs.file_format_version) : "";
-  const expDir = path.join(file, "Experiments");
+  const expDir = pj(file, "Experiments");
   if (!version) {
-    if (fs.existsSync(expDir)) version = "1.0";
+    if (exists(expDir)) version = "1.0";
     else throw new Error(`${where}: not a HyperSpy file: no file_format_version attribute and no Experiments group`);
   }
-  const experiments = fs.existsSync(expDir)
+  const experiments = exists(expDir)
     ? entries(expDir)
-        .filter((e) => e.kind === "group" && fs.existsSync(path.join(expDir, e.name, "data")))
+        .filter((e) => e.kind === "group" && exists(pj(expDir, e.name, "data")))
         .map((e) => e.name)
     : [];
   if (!experiments.length) throw new Error(`${where}: This is not a valid zspy file: no Experiments/<title>/data`);
@@ -234,19 +326,19 @@ export function openZspy(file: string): { experiments: string[]; version: string
 /** Read one experiment of a .zspy: data (lazy: a LazyArray over the file's chunks), axes, metadata. */
 export async function readZspy(file: string, experiment: string, lazy: boolean, opts: ComputeOptions): Promise<SignalParts> {
   const where = `load: ${file}`;
-  const g = path.join(file, "Experiments", experiment);
-  const info = readArrayInfo(path.join(g, "data"), `${where}: Experiments/${experiment}/data`);
+  const g = pj(file, "Experiments", experiment);
+  const info = readArrayInfo(pj(g, "data"), `${where}: Experiments/${experiment}/data`);
   const x = fromZarr(info, "from-zspy");
   const axes = info.shape.map((_, i) => {
-    const ad = path.join(g, `axis-${i}`);
-    if (!fs.existsSync(ad)) throw new Error(`${where}: Experiments/${experiment} has no axis-${i} group`);
+    const ad = pj(g, `axis-${i}`);
+    if (!exists(ad)) throw new Error(`${where}: Experiments/${experiment} has no axis-${i} group`);
     return axisFromAttrs(readAttrs(ad, where), `${where}: axis-${i}`);
   });
   axes.forEach((a, i) => {
     if (a.size !== info.shape[i]) throw new Error(`${where}: axis-${i} has size ${a.size} but data has ${info.shape[i]} along axis ${i}`);
   });
-  const md = fs.existsSync(path.join(g, "metadata")) ? await groupToDict(path.join(g, "metadata"), where) : {};
-  const omd = fs.existsSync(path.join(g, "original_metadata")) ? await groupToDict(path.join(g, "original_metadata"), where) : {};
+  const md = exists(pj(g, "metadata")) ? await groupToDict(pj(g, "metadata"), where) : {};
+  const omd = exists(pj(g, "original_metadata")) ? await groupToDict(pj(g, "original_metadata"), where) : {};
   const data = lazy ? x : await x.compute(opts);
   return { data, axes, metadata: md, originalMetadata: omd };
 }
@@ -394,6 +486,8 @@ export async function saveZspy(s: BaseSignal, file: string, opts: ZspySaveOption
     writeGroup(path.join(g, "learning_results"));
     const { overwrite: _o, chunks: _c, compressor: _z, checksum: _k, ...computeOpts } = opts;
     await zarrWriter(x, { dir: dataDir, separator: "/", chunks: chunk, stored, compressor, crc32: opts.checksum === true }).compute(computeOpts);
+    // consolidated metadata (zarr's .zmetadata): lets the store be read over HTTP, which cannot list folders
+    consolidate(tmp);
     commitTemp(tmp, file, opts.overwrite);
   } catch (e) {
     removeTemp(tmp);
