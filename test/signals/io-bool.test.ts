@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as hs from "../../index";
-import { LazyArray } from "../../lazy/array";
+import { LazyArray } from "../../lazy/core/array";
 import { lookup3 } from "../../signals/io/h5bool";
 import { ROOT } from "../helpers";
 

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import * as hs from "../../index";
-import { LazyArray } from "../../lazy/array";
+import { LazyArray } from "../../lazy/core/array";
 import { staleTemps } from "../../signals/io/common";
 import { ROOT } from "../helpers";
 

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import * as hs from "../../index";
-import { LazyArray } from "../../lazy/array";
+import { LazyArray } from "../../lazy/core/array";
 
 /** x[a0:a1, b0:b1, ...] */
 function sl(x: LazyArray, ranges: [number, number][]): LazyArray {
