@@ -47,7 +47,7 @@ async function readOnce(file: string): Promise<void> {
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const n = x.shape[0] * x.shape[1];
   let total = 0;
-  for (let i = 0; i < r.size; i++) total += r.get(i);
+  for (let i = 0; i < r.size; i++) total += Number(r.get(i));
   console.log(JSON.stringify({ wall_s: wall, peak_rss_mib: vmHWM(), mean: total / r.size / n, chunks: x.chunks.map((c) => c[0]) }));
   await hs.lazy.closePool();
 }

@@ -78,7 +78,7 @@ async function uniformValue(file: string): Promise<number> {
   const lo = (await x.min().compute()).get(0);
   const hi = (await x.max().compute()).get(0);
   assert.equal(lo, hi, `${file} holds a mix of values (${lo}..${hi}): neither the old nor the new data`);
-  return lo;
+  return Number(lo);
 }
 
 function siblings(file: string): string[] {
