@@ -7,3 +7,4 @@ export * as signals from "./signals";
 export { stack } from "./signals/rebin";
 export { load } from "./signals/io";
 export type { LoadOptions, SaveOptions, CodecConfig } from "./signals/io";
+export * as errors from "./lazy/core/errors";

@@ -37,6 +37,7 @@ import { dtypeOfTypedArray } from "../lazy/core/dtype";
 import { AxesManager, DataAxis, pyNumber } from "./axes";
 import type { BaseSignal, SignalData, SignalOptions } from "./signal";
 import { rejectRagged } from "./ragged";
+import { TypeError, ValueError } from "../lazy/core/errors";
 
 /** What a signal can be combined with: another signal, a scalar, or an array broadcast against its data. */
 export type SignalOperand = BaseSignal | number | boolean | NDArray | LazyArray;
@@ -205,7 +206,7 @@ function signalWithSignal(op: SignalBinaryOp, a: BaseSignal, b: BaseSignal): Bas
     return result(a, apply(op, A.data, B.data), lazy, arrayOrderAxes(A.nav, A.sig), true, title);
   }
   if (!naturalAligned(an, bn) || !naturalAligned(as, bs)) {
-    throw new RangeError(
+    throw new ValueError(
       `${INVALID_DIMENSIONS}: ${String(a)} and ${String(b)}, dimensions ${dims(a)} and ${dims(b)}. ` +
         "Navigation shapes and signal shapes are broadcast separately, axis by axis from the first (x) axis: " +
         "each pair of sizes must be equal, or one of them 1 or missing. Make them match (inav / isig / transpose).",
@@ -242,7 +243,7 @@ function signalWithArray(op: SignalBinaryOp, a: BaseSignal, b: NDArray | LazyArr
     bshape = [];
   }
   if (!sameShape(bshape, shape)) {
-    throw new RangeError(
+    throw new ValueError(
       `${SYMBOL[op]}: an array of shape [${other.shape.join(", ")}] does not broadcast to the data shape [${shape.join(", ")}] of ${String(a)} ` +
         "(numpy broadcasting against the data array, which must keep its shape); reshape the array, or make it a signal to use HyperSpy's navigation / signal broadcasting",
     );
@@ -284,4 +285,83 @@ export function unary(op: SignalUnaryOp, a: BaseSignal): BaseSignal {
   const data = a.lazyData()[op]();
   const title = UFUNC_TITLE.has(op) ? ufuncTitle(op, [a]) : undefined;
   return result(a, data, a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, title);
+}
+
+/** HyperSpy's unary `+s` (numpy.positive: a copy of the data) and `~s` (numpy.invert: bitwise NOT of integers, logical NOT of booleans). */
+export function pos(a: BaseSignal): BaseSignal {
+  if (!isSignal(a)) throw new TypeError(`pos: expected a signal, got '${pyTypeName(a)}'`);
+  rejectRagged(a, "pos (+)");
+  if (a.dtype === "bool") throw new TypeError("ufunc 'positive' did not contain a loop with signature matching types (numpy has no + for booleans; use the signal itself)");
+  return result(a, a.lazyData().mul(1).astype(a.dtype), a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, undefined);
+}
+
+export function invert(a: BaseSignal): BaseSignal {
+  if (!isSignal(a)) throw new TypeError(`invert: expected a signal, got '${pyTypeName(a)}'`);
+  rejectRagged(a, "invert (~)");
+  const dt = a.dtype;
+  const x = a.lazyData();
+  let data: LazyArray;
+  if (dt === "bool") data = x.logicalNot();
+  else if (dt === "float32" || dt === "float64") {
+    throw new TypeError(
+      "ufunc 'invert' not supported for the input types, and the inputs could not be safely coerced to any supported types according to the casting rule ''safe'' " +
+        `(~ is bitwise NOT: it needs integer or boolean data, and ${String(a)} is ${dt}; use s.neg() to negate, or changeDtype to an integer dtype first)`,
+    );
+  } else data = x.neg().sub(1).astype(dt); // two's complement: ~x == -x - 1, wrapped into the dtype
+  return result(a, data, a.isLazy, a.axesManager.axes.map((x) => x.copy()), true, undefined);
+}
+
+/** The in-place operators HyperSpy has (`+=` `-=` `*=` `/=` `//=` `**=`), by our method names. */
+export type SignalInPlaceOp = "add" | "sub" | "mul" | "div" | "floorDiv" | "pow";
+
+const KIND_RANK: { [k: string]: number } = { bool: 0, uint8: 1, uint16: 1, uint32: 1, int8: 1, int16: 1, int32: 1, float32: 2, float64: 2 };
+const NP_DTYPE: { [k: string]: string } = { add: "add", sub: "subtract", mul: "multiply", div: "divide", floorDiv: "floor_divide", pow: "power" };
+
+/**
+ * `a <op>= b` (HyperSpy's __iadd__ ...): the result of `a <op> b` written into `a` itself, which
+ * keeps its identity, axes and dtype. As numpy's in-place ufuncs: the result must have a's shape
+ * (the other operand broadcasts into it, never the reverse), and its dtype must cast to a's with
+ * numpy's "same_kind" rule (float into an integer signal is numpy's TypeError). Eager data is
+ * written into the same buffer (views of it see the change, as in numpy); a lazy signal gets the
+ * new lazy data (HyperSpy 1.7.3 fails there: dask arrays have no in-place operators).
+ */
+export function inplace(op: SignalInPlaceOp, a: BaseSignal, b: SignalOperand): BaseSignal {
+  if (!(op in NP_DTYPE)) throw new TypeError(`unknown in-place operation ${String(op)}; one of ${Object.keys(NP_DTYPE).join(", ")}`);
+  const r = binary(op, a, b);
+  const want = a.data.shape;
+  const got = r.data.shape;
+  if (got.length !== want.length || got.some((n, i) => n !== want[i]) || r.axesManager.axes.length !== a.axesManager.axes.length) {
+    throw new ValueError(
+      `non-broadcastable output operand with shape ${fmtTuple(want)} doesn't match the broadcast shape ${fmtTuple(got)} ` +
+        `(${String(a)} ${SYMBOL[op]}= ${isSignal(b) ? String(b) : pyTypeName(b)}: an in-place operation cannot grow its left operand; use s.${op}(other), which returns a new signal)`,
+    );
+  }
+  const from = r.dtype;
+  const to = a.dtype;
+  if (KIND_RANK[from] > KIND_RANK[to]) {
+    throw new TypeError(
+      `Cannot cast ufunc '${NP_DTYPE[op]}' output from dtype('${from}') to dtype('${to}') with casting rule 'same_kind' ` +
+        `(changeDtype("${from}") first, or use s.${op}(other), which returns a new signal)`,
+    );
+  }
+  const data = from === to ? r.data : r.data instanceof LazyArray ? r.data.astype(to) : asLazyArray(r.data).astype(to).computeSync();
+  if (a.isLazy) {
+    a.data = data instanceof LazyArray ? data : asLazyArray(data);
+    return a;
+  }
+  const nd = data instanceof LazyArray ? data.computeSync() : data;
+  const old = a.data as NDArray;
+  const ix = want.map(() => 0);
+  for (let i = 0; i < nd.size; i++) {
+    old.set(...ix, nd.get(...ix));
+    for (let d = ix.length - 1; d >= 0; d--) {
+      if (++ix[d] < want[d]) break;
+      ix[d] = 0;
+    }
+  }
+  return a;
+}
+
+function fmtTuple(s: readonly number[]): string {
+  return `(${s.join(",")}${s.length === 1 ? "," : ""})`;
 }

@@ -1,3 +1,4 @@
+import { IndexError, TypeError, ValueError } from "../lazy/core/errors";
 /**
  * HyperSpy's axes: `UniformDataAxis` (here `DataAxis`) and `AxesManager`, following HyperSpy 1.7.3
  * (hyperspy/axes.py) closely, including its repr strings and error messages.
@@ -275,7 +276,7 @@ export class DataAxis {
       );
     }
     if (v < 0 || v > high) {
-      throw new RangeError(
+      throw new ValueError(
         `The 'index' trait of an UniformDataAxis instance must be 0 <= a number <= ${high}, but a value of ${pyNumber(v)} <class 'int'> was specified.`,
       );
     }
@@ -348,9 +349,9 @@ export class DataAxis {
    */
   value2index(value: number, rounding: Rounding = "round"): number {
     if (typeof value !== "number") throw new TypeError(`value2index: the value must be a number, got ${typeof value}`);
-    if (Number.isNaN(value)) throw new RangeError("The value is NaN; value2index needs a number within the axis limits");
+    if (Number.isNaN(value)) throw new ValueError("The value is NaN; value2index needs a number within the axis limits");
     if (this._scale === 0) {
-      throw new RangeError("float division by zero: the axis scale is 0, so no value maps to an index; give the axis a non-zero scale");
+      throw new ValueError("float division by zero: the axis scale is 0, so no value maps to an index; give the axis a non-zero scale");
     }
     const multiplier = 1e12;
     let index = (1 / multiplier) * Math.trunc(((value - this._offset) / this._scale) * multiplier);
@@ -362,12 +363,12 @@ export class DataAxis {
     } else if (rounding === "ceil") {
       index = Math.ceil(index);
     } else {
-      throw new RangeError(`Non-supported rounding function ${JSON.stringify(rounding)}. Use "round", "floor" or "ceil".`);
+      throw new ValueError(`Non-supported rounding function ${JSON.stringify(rounding)}. Use "round", "floor" or "ceil".`);
     }
-    if (!Number.isFinite(index)) throw new RangeError("The value is out of the axis limits");
+    if (!Number.isFinite(index)) throw new ValueError("The value is out of the axis limits");
     const i = Math.trunc(index);
     if (this._size > i && i >= 0) return i === 0 ? 0 : i;
-    throw new RangeError("The value is out of the axis limits");
+    throw new ValueError("The value is out of the axis limits");
   }
 
   /** The axis value at `index` (negative counts from the end, as numpy indexing). */
@@ -376,7 +377,7 @@ export class DataAxis {
       throw new TypeError(`index2value: the index must be an integer, got ${typeof index === "number" ? pyNumber(index) : typeof index}`);
     }
     const n = this._size;
-    if (index < -n || index >= n) throw new RangeError(`index ${index} is out of bounds for axis 0 with size ${n}`);
+    if (index < -n || index >= n) throw new IndexError(`index ${index} is out of bounds for axis 0 with size ${n}`);
     return this.values()[index < 0 ? index + n : index];
   }
 
@@ -394,13 +395,13 @@ export class DataAxis {
     const msg = "Wrong order of the values: for axis with";
     if (this.isIncreasingOrder === true) {
       if (a !== null && b !== null && a > b) {
-        throw new RangeError(`${msg} increasing order, v2 (${pyNumber(b)}) must be greater than v1 (${pyNumber(a)}).`);
+        throw new ValueError(`${msg} increasing order, v2 (${pyNumber(b)}) must be greater than v1 (${pyNumber(a)}).`);
       }
       if (a !== null && lo < a && a <= hi) i1 = this.value2index(a);
       if (b !== null && hi > b && b >= lo) i2 = this.value2index(b);
     } else {
       if (a !== null && b !== null && a < b) {
-        throw new RangeError(`${msg} decreasing order: v1 (${pyNumber(a)}) must be greater than v2 (${pyNumber(b)}).`);
+        throw new ValueError(`${msg} decreasing order: v1 (${pyNumber(a)}) must be greater than v2 (${pyNumber(b)}).`);
       }
       if (a !== null && hi > a && a >= lo) i1 = this.value2index(a);
       if (b !== null && lo < b && b <= hi) i2 = this.value2index(b);
@@ -527,6 +528,18 @@ export class AxesManager {
     this.ragged = opts.ragged ?? false;
   }
 
+  /**
+   * Take `other`'s axes (and ragged flag) in place, keeping this manager's identity: how an
+   * operation done in place (HyperSpy's map(inplace=True)) changes a signal's axes. `other` is emptied.
+   */
+  replaceAxes(other: AxesManager): void {
+    if (other === this) return;
+    this._axes.splice(0, this._axes.length, ...other._axes);
+    for (const a of this._axes) a.axesManager = this;
+    this.ragged = other.ragged;
+    other._axes.length = 0;
+  }
+
   /** The axes in array order (a new list of the same axis objects). */
   get axes(): DataAxis[] {
     return this._axes.slice();
@@ -589,7 +602,7 @@ export class AxesManager {
   set indices(indices: number[]) {
     const nav = this.navigationAxes;
     if (!Array.isArray(indices) || indices.length !== nav.length) {
-      throw new RangeError(`The number of indices must be equal to the navigation dimension that is ${nav.length}`);
+      throw new ValueError(`The number of indices must be equal to the navigation dimension that is ${nav.length}`);
     }
     const checked = indices.map((v, i) => nav[i].checkIndex(v));
     nav.forEach((a, i) => (a.index = checked[i]));
@@ -605,14 +618,14 @@ export class AxesManager {
     if (typeof key === "string") {
       const nat = this.naturalOrder();
       for (let i = nat.length - 1; i >= 0; i--) if (nat[i].name === key) return nat[i];
-      throw new RangeError(`There is no DataAxis named ${key}`);
+      throw new ValueError(`There is no DataAxis named ${key}`);
     }
     if (typeof key !== "number" || !Number.isInteger(key)) {
       throw new TypeError("axesmanager indices must be integers, complex integers or strings");
     }
     const nat = this.naturalOrder();
     const i = key < 0 ? key + nat.length : key;
-    if (i < 0 || i >= nat.length) throw new RangeError("tuple index out of range");
+    if (i < 0 || i >= nat.length) throw new IndexError("tuple index out of range");
     return nat[i];
   }
 
@@ -620,7 +633,7 @@ export class AxesManager {
   arrayAxis(i: number): DataAxis {
     if (typeof i !== "number" || !Number.isInteger(i)) throw new TypeError("arrayAxis: the array position must be an integer");
     const j = i < 0 ? i + this._axes.length : i;
-    if (j < 0 || j >= this._axes.length) throw new RangeError("list index out of range");
+    if (j < 0 || j >= this._axes.length) throw new IndexError("list index out of range");
     return this._axes[j];
   }
 
@@ -628,7 +641,7 @@ export class AxesManager {
   navigationAxis(i: number): DataAxis {
     const nav = this.navigationAxes;
     const j = i < 0 ? i + nav.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= nav.length) throw new RangeError("tuple index out of range");
+    if (!Number.isInteger(j) || j < 0 || j >= nav.length) throw new IndexError("tuple index out of range");
     return nav[j];
   }
 
@@ -636,12 +649,12 @@ export class AxesManager {
   signalAxis(i: number): DataAxis {
     const sig = this.signalAxes;
     const j = i < 0 ? i + sig.length : i;
-    if (!Number.isInteger(j) || j < 0 || j >= sig.length) throw new RangeError("tuple index out of range");
+    if (!Number.isInteger(j) || j < 0 || j >= sig.length) throw new IndexError("tuple index out of range");
     return sig[j];
   }
 
   private notHere(axis: DataAxis): Error {
-    return new RangeError(`${axis.toString()} is not in this AxesManager ${this.dimensionString()}`);
+    return new ValueError(`${axis.toString()} is not in this AxesManager ${this.dimensionString()}`);
   }
 
   /** Position of `axis` in the array (HyperSpy's index_in_array). */
@@ -678,11 +691,11 @@ export class AxesManager {
    */
   setSignalDimension(value: number): void {
     if (this._axes.length === 0 || this.signalDimension === value) return;
-    if (this.ragged && value > 0) throw new RangeError("Signal containing ragged array must have zero signal dimension.");
+    if (this.ragged && value > 0) throw new ValueError("Signal containing ragged array must have zero signal dimension.");
     if (value > this._axes.length) {
-      throw new RangeError(`The signal dimension cannot be greater than the number of axes which is ${this._axes.length}`);
+      throw new ValueError(`The signal dimension cannot be greater than the number of axes which is ${this._axes.length}`);
     }
-    if (!Number.isInteger(value) || value < 0) throw new RangeError("The signal dimension must be a positive integer");
+    if (!Number.isInteger(value) || value < 0) throw new ValueError("The signal dimension must be a positive integer");
     const n = this._axes.length;
     this._axes.forEach((a, i) => (a.navigate = i < n - value));
   }
@@ -729,7 +742,7 @@ export class AxesManager {
       if (kind === "flyback") yield* flyback(shape);
       else if (kind === "serpentine") yield* serpentine(shape);
       else {
-        throw new RangeError(
+        throw new ValueError(
           `The iterpath scan pattern is set to \`"${kind}"\`. It must be either "serpentine" or "flyback", or an iterable of navigation indices, and is set either as multifit \`iterpath\` argument or \`axes_manager.iterpath\``,
         );
       }
@@ -747,7 +760,7 @@ export class AxesManager {
       }
       const e = Array.from(entry as ArrayLike<number>);
       if (e.length !== nav.length) {
-        throw new RangeError(
+        throw new ValueError(
           `The current iterpath yields indices of length ${e.length}. It should deliver incides with length equal to the navigation dimension, which is ${nav.length}.`,
         );
       }

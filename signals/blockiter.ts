@@ -20,6 +20,7 @@ import { blockIndices } from "../lazy/core/chunks";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal } from "./signal";
 import { rejectRagged } from "./ragged";
+import { TypeError, ValueError } from "../lazy/core/errors";
 
 export type Mask = NDArray | LazyArray | BaseSignal;
 
@@ -49,7 +50,7 @@ function maskArray(m: Mask, name: string, shape: readonly number[]): LazyArray {
   }
   const a = d as LazyArray;
   if (a.shape.length !== shape.length || a.shape.some((n, i) => n !== shape[i])) {
-    throw new RangeError(`${name} has shape [${a.shape.join(", ")}] but must have shape [${shape.join(", ")}] (array order: the reverse of the natural ${name.startsWith("nav") ? "navigation" : "signal"} shape)`);
+    throw new ValueError(`${name} has shape [${a.shape.join(", ")}] but must have shape [${shape.join(", ")}] (array order: the reverse of the natural ${name.startsWith("nav") ? "navigation" : "signal"} shape)`);
   }
   return a.dtype === "bool" ? a : a.ne(0);
 }
@@ -84,7 +85,8 @@ export function* blockIterator(s: BaseSignal, opts: BlockIteratorOptions = {}): 
       const cols = keptSig ?? Array.from({ length: sigSize }, (_, k) => k);
       const out = allocate(dtypeOfTypedArray(block.data), rows.length * cols.length);
       rows.forEach((r, i) => cols.forEach((c, j) => (out[i * cols.length + j] = block.data[r * sigSize + c])));
-      yield ndarray(out, [rows.length, cols.length]);
+      // no signal axes: one value per pixel, blocks of shape [n] (HyperSpy)
+      yield sig.length === 0 ? ndarray(out, [rows.length]) : ndarray(out, [rows.length, cols.length]);
     } else {
       const d = block.data as Float64Array; // or bigints, with a bigint fill
       if (nm) nm.forEach((m, r) => m && d.fill(fill as number, r * sigSize, (r + 1) * sigSize));

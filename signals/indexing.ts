@@ -45,6 +45,7 @@ import type { BaseSignal } from "./signal";
 import { LazyArray, type Slice } from "../lazy/core/array";
 import { fromArray } from "../lazy/ops/creation";
 import { AxesManager, DataAxis, pyFloatRepr, pyNumber } from "./axes";
+import { IndexError, TypeError, ValueError } from "../lazy/core/errors";
 
 /** An axis value (HyperSpy's float index): `{ value: 11 }` is the value 11, not the index 11. */
 export interface AxisValue {
@@ -92,7 +93,7 @@ function describe(v: unknown): string {
 }
 
 function numberBound(v: number, where: string): Bound {
-  if (Number.isNaN(v)) throw new RangeError(`${where}: NaN is not an index or an axis value`);
+  if (Number.isNaN(v)) throw new ValueError(`${where}: NaN is not an index or an axis value`);
   if (Number.isInteger(v)) return { kind: "int", v: v === 0 ? 0 : v };
   return { kind: "float", v };
 }
@@ -109,12 +110,18 @@ function isAxisValue(o: object): o is AxisValue {
   return k.length === 1 && k[0] === "value";
 }
 
-function parseBound(v: unknown, where: string): Bound | null {
+/**
+ * A slice bound. In a "start:stop" string the parts are our spelling of Python's slice syntax, so
+ * "4000.0" there is the number 4000.0; a string given as a bound of a { start, stop } object is a
+ * Python string bound (`isig[:"4000.0"]`), which HyperSpy reads as a value with units: "4000.0"
+ * alone is its error ("should contain an units", or the axis has no units).
+ */
+function parseBound(v: unknown, where: string, pythonString = false): Bound | null {
   if (v === null || v === undefined) return null;
   if (typeof v === "number") return numberBound(v, where);
   if (typeof v === "string") {
     if (v.trim() === "") return null;
-    return stringBound(v);
+    return pythonString ? { kind: "str", s: v.trim() } : stringBound(v);
   }
   if (typeof v === "object" && isAxisValue(v)) {
     if (typeof v.value !== "number" || Number.isNaN(v.value)) throw new TypeError(`${where}: { value } must hold a number, got ${describe(v.value)}`);
@@ -140,7 +147,7 @@ function parseIndex(ix: unknown, pos: number, op: string): Parsed {
         step: parts.length === 3 ? parseBound(parts[2], where) : null,
       };
     }
-    if (t === "") throw new RangeError("Cannot index with an empty string");
+    if (t === "") throw new ValueError("Cannot index with an empty string");
     return { kind: "bound", b: stringBound(t) };
   }
   if (typeof ix === "object" && ix !== undefined) {
@@ -149,7 +156,7 @@ function parseIndex(ix: unknown, pos: number, op: string): Parsed {
     const keys = Object.keys(o);
     if (keys.every((k) => k === "start" || k === "stop" || k === "step")) {
       const s = o as SignalSlice;
-      return { kind: "slice", start: parseBound(s.start, where), stop: parseBound(s.stop, where), step: parseBound(s.step, where) };
+      return { kind: "slice", start: parseBound(s.start, where, true), stop: parseBound(s.stop, where, true), step: parseBound(s.step, where) };
     }
   }
   throw new TypeError(
@@ -188,33 +195,33 @@ function convertUnits(mag: number, from: string, to: string, axis: DataAxis): nu
       if (a.base === b.base) return scaleBy(mag, a.exp - b.exp);
     }
   }
-  throw new RangeError(
+  throw new ValueError(
     `Cannot convert from '${from}' to '${to}' (the units of the ${axis.displayName} axis): only SI prefixes of the same unit (nm, µm, Å, eV, keV, ...) are converted; give the value in ${to}`,
   );
 }
 
 /** HyperSpy's _parse_value_from_string: the axis value a string stands for. */
 function valueFromString(s: string, axis: DataAxis): number {
-  if (s.length === 0) throw new RangeError("Cannot index with an empty string");
+  if (s.length === 0) throw new ValueError("Cannot index with an empty string");
   if (s.startsWith("rel")) {
     const r = s.slice(3).trim();
     const rel = FLOAT_RE.test(r) ? Number(r) : NaN;
-    if (Number.isNaN(rel)) throw new RangeError("`rel` must be followed by a number in range [0, 1].");
-    if (rel < 0 || rel > 1) throw new RangeError("Relative value must be in range [0, 1]");
+    if (Number.isNaN(rel)) throw new ValueError("`rel` must be followed by a number in range [0, 1].");
+    if (rel < 0 || rel > 1) throw new ValueError("Relative value must be in range [0, 1]");
     return axis.lowValue + rel * (axis.highValue - axis.lowValue);
   }
   if (/^[0-9]/.test(s)) {
     if (axis.units === undefined) {
-      throw new RangeError(`Units conversion can't be perfomed because the axis '${axis.displayName} axis' doesn't have units.`);
+      throw new ValueError(`Units conversion can't be perfomed because the axis '${axis.displayName} axis' doesn't have units.`);
     }
     const m = /^((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*)$/.exec(s);
-    if (m === null) throw new RangeError(`\`${s}\` is not a suitable string for slicing.`);
+    if (m === null) throw new ValueError(`\`${s}\` is not a suitable string for slicing.`);
     const mag = Number(m[1]);
     const unit = m[2].trim();
-    if (unit === "") throw new RangeError(`\`${pyFloatRepr(mag)}\` should contain an units.`);
+    if (unit === "") throw new ValueError(`\`${m[1]}\` should contain an units.`);
     return convertUnits(mag, unit, axis.units, axis);
   }
-  throw new RangeError(`\`${s}\` is not a suitable string for slicing.`);
+  throw new ValueError(`\`${s}\` is not a suitable string for slicing.`);
 }
 
 /** A bound with strings resolved: an int index or a float value (HyperSpy's _parse_value). */
@@ -263,7 +270,7 @@ function arraySlice(axis: DataAxis, p: Parsed): IntSlice {
       i = b.v;
       if (i < 0) {
         i += axis.size;
-        if (i < 0) throw new RangeError("index out of bounds");
+        if (i < 0) throw new IndexError("index out of bounds");
       }
     }
     start = { kind: "int", v: i };
@@ -273,7 +280,7 @@ function arraySlice(axis: DataAxis, p: Parsed): IntSlice {
     throw new Error("internal: ellipsis reached the axis");
   }
   let step: number | null = stepB === null ? null : stepB.kind === "float" ? pyRound(stepB.v / axis.scale) : stepB.v;
-  if (step !== null && !Number.isFinite(step)) throw new RangeError(`the slice step ${pyNumber(stepB?.v ?? NaN)} gives no finite step in indices on the ${axis.displayName} axis`);
+  if (step !== null && !Number.isFinite(step)) throw new ValueError(`the slice step ${pyNumber(stepB?.v ?? NaN)} gives no finite step in indices on the ${axis.displayName} axis`);
   let s: number | null = null;
   if (start !== null) {
     if (start.kind === "float") {
@@ -281,7 +288,7 @@ function arraySlice(axis: DataAxis, p: Parsed): IntSlice {
         s = axis.value2index(start.v);
       } catch (e) {
         if (start.v > axis.highValue) {
-          throw new RangeError(
+          throw new ValueError(
             `Start value above axis high bound for  axis ${axis.toString()}.value: ${fmtF(start.v)} high_bound: ${fmtF(axis.highValue)}`,
           );
         }
@@ -296,7 +303,7 @@ function arraySlice(axis: DataAxis, p: Parsed): IntSlice {
         e = axis.value2index(stop.v);
       } catch {
         if (stop.v < axis.lowValue) {
-          throw new RangeError(
+          throw new ValueError(
             `Stop value below axis low bound for  axis ${axis.toString()}.value: ${fmtF(stop.v)} low_bound: ${fmtF(axis.lowValue)}`,
           );
         }
@@ -304,7 +311,7 @@ function arraySlice(axis: DataAxis, p: Parsed): IntSlice {
       }
     } else e = stop.v;
   }
-  if (step === 0) throw new RangeError("slice step cannot be zero");
+  if (step === 0) throw new ValueError("slice step cannot be zero");
   if (step !== null) step = step === 0 ? 0 : step;
   return { start: s, stop: e, step };
 }
@@ -345,7 +352,7 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   const op = isNavigation ? "inav" : "isig";
   if (!Array.isArray(index)) throw new TypeError(`${op}: give the indices as arguments, e.g. s.${op}(1, "2:5")`);
   const am = s.axesManager;
-  if (am.ragged && !isNavigation) throw new Error("`isig` is not supported for ragged signal.");
+  if (am.ragged && !isNavigation) throw new ValueError("`isig` is not supported for ragged signal.");
   const axes = am.axes; // array order
   const spaceAxes = isNavigation ? am.navigationAxes : am.signalAxes; // natural order
   const idx = spaceAxes.map((a) => am.indexInArray(a));
@@ -360,7 +367,7 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   }
   if (orig.length > idx.length) {
     const space = isNavigation ? "navigation" : "signal";
-    throw new RangeError(`too many indices: ${op} got ${orig.length} for ${idx.length} ${space} ${idx.length === 1 ? "axis" : "axes"}`);
+    throw new IndexError(`too many indices: ${op} got ${orig.length} for ${idx.length} ${space} ${idx.length === 1 ? "axis" : "axes"}`);
   }
 
   // one spec per array axis
@@ -381,7 +388,7 @@ function slicer(s: BaseSignal, index: readonly SignalIndex[], isNavigation: bool
   sel.forEach((v, a) => {
     if (typeof v !== "number") return;
     const n = axes[a].size;
-    if (v >= n || v < -n) throw new RangeError(`index ${v} is out of bounds for axis ${a} with size ${n}`);
+    if (v >= n || v < -n) throw new IndexError(`index ${v} is out of bounds for axis ${a} with size ${n}`);
   });
   // 3. the axes (HyperSpy's _slice_me / _remove_axis)
   const sliced: DataAxis[] = [];

@@ -15,6 +15,7 @@ import { LazyArray } from "../lazy/core/array";
 import { NDArray } from "../lazy/core/block";
 import { cumulative } from "../lazy/core/chunks";
 import type { BaseSignal } from "./signal";
+import { TypeError, ValueError } from "../lazy/core/errors";
 
 export interface IterateOptions {
   /** "flyback" (default, HyperSpy 1.7.3), "serpentine" (HyperSpy 2.x's default), or a list of navigation indices (natural order). */
@@ -42,7 +43,7 @@ export function* iterateSignal(s: BaseSignal, opts: IterateOptions = {}): Genera
   }
   const navArray = am.navigationAxes.map((ax) => am.indexInArray(ax)); // natural order
   const path = opts.iterpath ?? "flyback";
-  const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : path;
+  const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : checkedPath(path, am.navigationDimension);
   const data = s.data;
   const nd = am.axes.length;
   if (!(data instanceof LazyArray)) {
@@ -101,7 +102,7 @@ function* lazyPixels(
 function* iterateRagged(s: BaseSignal, opts: IterateOptions): Generator<unknown> {
   const am = s.axesManager;
   const path = opts.iterpath ?? "flyback";
-  const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : path;
+  const indices: Iterable<readonly number[]> = typeof path === "string" ? am.iterpath(path) : checkedPath(path, am.navigationDimension);
   const navArray = am.navigationAxes.map((ax) => am.indexInArray(ax)); // natural order
   const data = s.data;
   const nd = data.shape.length;
@@ -125,6 +126,31 @@ function* iterateRagged(s: BaseSignal, opts: IterateOptions): Generator<unknown>
 
 function checkIndex(idx: readonly number[], shape: readonly number[]): void {
   if (idx.length !== shape.length || idx.some((v, i) => !Number.isInteger(v) || v < 0 || v >= shape[i])) {
-    throw new RangeError(`iterateSignal: navigation index [${idx.join(", ")}] does not fit the navigation shape [${shape.join(", ")}] (natural order)`);
+    throw new ValueError(`iterateSignal: navigation index [${idx.join(", ")}] does not fit the navigation shape [${shape.join(", ")}] (natural order): give ${shape.length} indices (the navigation dimension), each within its axis`);
   }
+}
+
+/** A custom iteration path, checked as HyperSpy checks it: a list of index lists, each as long as the navigation dimension. */
+function checkedPath(path: readonly (readonly number[])[], navDim: number): readonly (readonly number[])[] {
+  const list = Array.from(path as Iterable<unknown>);
+  const first = list[0];
+  if (list.length > 0 && !Array.isArray(first) && !ArrayBuffer.isView(first)) {
+    throw new TypeError(
+      "Each set of indices in the iterpath should be an iterable, e.g. `(0,)` or `(0,0,0)`. " +
+        `The first entry currently looks like: \`${String(first)}\`, and does not satisfy this requirement. ` +
+        `(Give each navigation position as a list of ${navDim} indices in natural order, e.g. [[0, 0], [1, 0]].)`,
+    );
+  }
+  if (list.length > 0 && (first as ArrayLike<number>).length !== navDim) {
+    throw new ValueError(
+      `The current iterpath yields indices of length ${(first as ArrayLike<number>).length}. ` +
+        `It should deliver incides with length equal to the navigation dimension, which is ${navDim}.`,
+    );
+  }
+  for (const idx of list) {
+    if (!Array.isArray(idx) && !ArrayBuffer.isView(idx)) {
+      throw new TypeError(`iterateSignal: every entry of iterpath must be a list of ${navDim} indices (the navigation dimension), got ${String(idx)}`);
+    }
+  }
+  return list as readonly (readonly number[])[];
 }

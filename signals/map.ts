@@ -2,8 +2,9 @@
  * HyperSpy's `map` (2.x semantics, numbers checked against HyperSpy 1.7.3): apply a function to every
  * navigation pixel's signal.
  *
- * - `fn(signal, args)`: `signal` is the pixel's signal, an ndarray view in array order (a signal with
- *   no signal axes gives a view of shape [1], as HyperSpy's shape-guess call; do not modify it);
+ * - `fn(signal, args)`: `signal` is the pixel's signal, an ndarray view in array order (do not modify
+ *   it); a signal with no signal axes (`(3, 2|)`) gives a number, as HyperSpy's real calls (its
+ *   shape-guess call alone gets a (1,) array, so `x * 2` there makes `(3, 2|1)`; here `(3, 2|)`);
  *   `args` holds, by name, the pixel's value of every signal in `opts.args` whose navigation shape
  *   equals this signal's (squeezed as numpy's np.squeeze: size-1 dims dropped, a single value as a
  *   number), and every other value as a constant (a signal with navigation shape [] or [1] is the
@@ -19,11 +20,11 @@
  *   A scalar per pixel removes the signal axes; with no navigation either, a "Scalar" axis of size 1.
  *
  * Deliberate differences from HyperSpy:
- * - `inplace` (default true, as HyperSpy) changes this signal's data and axes only when the result
- *   has the same class (same laziness and signal dimension class) and as many axes; a JS object
- *   cannot change its class, so otherwise it throws, asking for `inplace: false`. It returns the
- *   signal (HyperSpy returns None). Eager data of unchanged shape and dtype is written into the same
- *   buffer (as HyperSpy's da.store).
+ * - `inplace` (default true, as HyperSpy) changes this signal: as HyperSpy assigns `__class__`, the
+ *   object keeps its identity and metadata while its class (prototype), axes and data become the
+ *   result's (`Signal2D (2|4, 4)` mapped with a sum becomes a `BaseSignal (2|)`; a lazy output makes
+ *   it a lazy class). It returns the signal (HyperSpy returns None). Eager data of unchanged shape
+ *   and dtype is written into the same buffer (as HyperSpy's da.store).
  * - Trailing size-1 output dims are kept in the data (HyperSpy squeezes them out of the data while
  *   the axes keep them: `(3, 2|1)` with data (2, 3)); here data and axes agree.
  * - Per-pixel results must have exactly the output shape (or one element, broadcast); numpy's other
@@ -51,6 +52,7 @@ import { portableSource } from "../lazy/graph/userfn";
 import { DataAxis } from "./axes";
 import { isSignal } from "./arithmetic";
 import type { BaseSignal, SignalData } from "./signal";
+import { TypeError, ValueError } from "../lazy/core/errors";
 
 /** Per-pixel values of iterating signals and constants, by the names given in `args`. */
 export type MapArgs = { [name: string]: unknown };
@@ -203,7 +205,7 @@ function processBlock(
           return;
         }
         const l = x as ArrayLike<unknown>;
-        if ((!Array.isArray(x) && !ArrayBuffer.isView(x)) || l.length !== shape[d]) throw new RangeError("map: the function returned a ragged nested array on " + where() + "; return a rectangular array");
+        if ((!Array.isArray(x) && !ArrayBuffer.isView(x)) || l.length !== shape[d]) throw new ValueError("map: the function returned a ragged nested array on " + where() + "; return a rectangular array");
         for (let i = 0; i < l.length; i++) walk(l[i], d + 1);
       };
       walk(r, 0);
@@ -216,7 +218,7 @@ function processBlock(
     }
     const same = shape.length === p.outSig.length && shape.every((s, d) => s === p.outSig[d]);
     if (!same && vals.length !== 1) {
-      throw new RangeError(
+      throw new ValueError(
         "map: could not broadcast input array from shape " + fmt(shape) + " into shape " + fmt(p.outSig) + " on " + where() +
           ": every pixel's output must have the shape found on pixel 0 or given by outputSignalSize; pass ragged: true for outputs of varying shape",
       );
@@ -327,7 +329,7 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
   const nNav = am.navigationDimension;
   const data0 = lazyData(s);
   const navArray = data0.shape.slice(0, nNav);
-  if (navArray.some((n) => n === 0)) throw new RangeError("map: the signal has no navigation pixels (a navigation axis of size 0)");
+  if (navArray.some((n) => n === 0)) throw new ValueError("map: the signal has no navigation pixels (a navigation axis of size 0)");
   const sameNav = (t: BaseSignal) => {
     const n = t.axesManager.navigationShape;
     return n.length === navShape.length && n.every((v, i) => v === navShape[i]);
@@ -342,7 +344,7 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
       if (sameNav(val)) iterating.push({ key, sig: val });
       else if (n.length === 0 || (n.length === 1 && n[0] === 1)) consts[key] = squeezeConstant(val.data);
       else {
-        throw new RangeError(
+        throw new ValueError(
           `map: the navigation shape of the signal passed as args.${key}, ${fmtShape(n)}, must equal the navigation shape of the mapped signal, ${fmtShape(navShape)} ` +
             `(natural order), for it to iterate alongside; a signal of navigation shape () or (1,) is a constant`,
         );
@@ -380,7 +382,9 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
     let x = d;
     for (let i = 0; i < before; i++) x = x.expandDims(nNav);
     for (let i = 0; i < after; i++) x = x.expandDims(x.ndim);
-    inputs.push({ start: pos, sig: sigs[k], squeeze: k > 0, object: d.dtype === "object" });
+    // a signal with no signal axes hands fn one number per pixel (HyperSpy squeezes: np.float64)
+    const noSignalAxes = k === 0 && data0.ndim === nNav && d.dtype !== "object";
+    inputs.push({ start: pos, sig: sigs[k], squeeze: k > 0 || noSignalAxes, object: d.dtype === "object" });
     arrays.push(x);
     pos += sigs[k].length;
   });
@@ -389,7 +393,7 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
   // --- output signal size and dtype: given, or from a call on pixel 0 (as HyperSpy)
   let outSig = ragged ? [] : opts.outputSignalSize ? Array.from(opts.outputSignalSize) : undefined;
   if (outSig && outSig.some((n) => !Number.isInteger(n) || n < 0)) {
-    throw new RangeError(`map: outputSignalSize must be a list of non-negative integers (array order), got [${outSig.join(", ")}]`);
+    throw new ValueError(`map: outputSignalSize must be a list of non-negative integers (array order), got [${outSig.join(", ")}]`);
   }
   let outDtype: DType | undefined = ragged ? "object" : opts.outputDtype !== undefined ? checkDType(opts.outputDtype, "map: outputDtype") : undefined;
   if (outSig === undefined || outDtype === undefined) {
@@ -445,16 +449,6 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
   const axes = [...navAxes, ...sigAxes];
   const lazyResult = s.withData(mapped, axes);
 
-  if (inplace) {
-    const lazyName = lazyResult.constructor.name;
-    const want = lazyOutput ? lazyName : lazyName === "LazySignal" ? "BaseSignal" : lazyName.replace(/^Lazy/, "");
-    if (want !== s.constructor.name || axes.length !== am.axes.length) {
-      throw new TypeError(
-        `map: the result is a ${want} ${lazyResult.axesManager.dimensionString()}, and a ${s.constructor.name} cannot change its class in place ` +
-          `(HyperSpy changes the object's class; JavaScript cannot); pass inplace: false to get the result as a new signal`,
-      );
-    }
-  }
   let result: BaseSignal = lazyResult;
   if (!lazyOutput) {
     let nd: NDArray;
@@ -463,10 +457,11 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
     } catch (e) {
       throw mapError(e);
     }
-    if (inplace && !s.isLazy) {
+    result = s.withData(nd, axes);
+    if (inplace && !s.isLazy && result.constructor === s.constructor) {
       const old = s.data as NDArray;
       if (old.shape.length === nd.shape.length && old.shape.every((n, i) => n === nd.shape[i]) && s.dtype === outDtype) {
-        // write into the same buffer (HyperSpy's da.store)
+        // same class, shape and dtype: write into the same buffer (HyperSpy's da.store)
         const n = nd.size;
         const ix = nd.shape.map(() => 0);
         for (let i = 0; i < n; i++) {
@@ -479,15 +474,10 @@ export function map<T = NDArray>(s: BaseSignal, fnIn: MapFunction<T>, opts: MapO
         return s;
       }
     }
-    result = s.withData(nd, axes);
   }
   if (!inplace) return result;
-  // in place: same class and axis count (checked above); refresh the axes and the ragged flag, then the data
-  am.axes.forEach((ax, i) => {
-    ax.size = axes[i].size;
-  });
-  am.ragged = ragged;
-  s.data = result.data;
+  // in place: as HyperSpy (which assigns the object's __class__), this object becomes the result: its
+  // class (prototype), axes and data change, its identity and metadata stay
+  s.becomeInPlace(result);
   return s;
 }
-

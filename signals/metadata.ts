@@ -1,3 +1,4 @@
+import { KeyError, TypeError, ValueError } from "../lazy/core/errors";
 /**
  * HyperSpy's metadata tree (`hyperspy.misc.utils.DictionaryTreeBrowser`, 1.7.3), the type of
  * `s.metadata` and `s.original_metadata`.
@@ -296,7 +297,7 @@ export class Metadata implements Iterable<[string, MetadataValue | Metadata]> {
         node = e.value;
       } else {
         const at = parts.slice(0, i + 1).join(".");
-        throw new Error(
+        throw new ValueError(
           `${where}: "${at}" holds a value (${pyRepr(e.value)}), not a node, so nothing can be set under it; ` +
             `delete it first with deleteItem("${at}") or choose another path.`,
         );
@@ -312,7 +313,7 @@ export class Metadata implements Iterable<[string, MetadataValue | Metadata]> {
     const parent = parts.length === 0 ? this : this.find(parts)?.value;
     const slug = slugify(last);
     if (!(parent instanceof Metadata) || !parent.entries.has(slug)) {
-      throw new Error(
+      throw new KeyError(
         `deleteItem("${pathText(path)}"): there is no item at "${pathText(path)}" (check with hasItem(); ` +
           `paths are dot-separated keys such as "General.title").`,
       );

@@ -13,6 +13,7 @@ import { LazyArray, Index } from "../lazy/core/array";
 import type { BaseSignal } from "./signal";
 import type { DataAxis } from "./axes";
 import { rejectRagged } from "./ragged";
+import { ValueError } from "../lazy/core/errors";
 
 /**
  * HyperSpy's diff: the discrete difference of order `order` along one axis (natural index, name or
@@ -21,12 +22,12 @@ import { rejectRagged } from "./ragged";
  * boolean data gives "not equal", as numpy.diff.
  */
 export function diff(s: BaseSignal, axis: number | string | DataAxis, order = 1): BaseSignal {
-  if (!Number.isInteger(order) || order < 0) throw new RangeError(`diff: order must be a non-negative integer, got ${order}`);
+  if (!Number.isInteger(order) || order < 0) throw new ValueError(`diff: order must be a non-negative integer, got ${order}`);
   rejectRagged(s, "diff");
   const am = s.axesManager;
   const ax = typeof axis === "object" ? axis : am.get(axis);
   const a = am.indexInArray(ax);
-  if (ax.size - order < 0) throw new RangeError(`diff: order ${order} is larger than the axis (${ax.size} values)`);
+  if (ax.size - order < 0) throw new ValueError(`diff: order ${order} is larger than the axis (${ax.size} values)`);
   let x: LazyArray = s.lazyData();
   const along = (sel: string): Index[] => Array.from({ length: x.ndim }, (_, i) => (i === a ? sel : ":"));
   for (let k = 0; k < order; k++) {

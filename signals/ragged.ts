@@ -21,6 +21,7 @@ import ndarray = require("ndarray");
 import { NDArray, ObjectNDArray, copyOf, dtypeOf, isBlock, isObjectArray, sizeOf, tagDType, toFlat, toNDArray, toValues, cStrides } from "../lazy/core/block";
 import { DType, allocate, castValue, dtypeOfTypedArray, promoteTypes } from "../lazy/core/dtype";
 import type { BaseSignal } from "./signal";
+import { TypeError } from "../lazy/core/errors";
 
 /** Throws when `s` is ragged: `what` (an operation) needs numbers. */
 export function rejectRagged(s: BaseSignal, what: string): void {

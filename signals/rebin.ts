@@ -26,6 +26,7 @@ import { DataAxis, AxesManager } from "./axes";
 import type { BaseSignal, SignalData } from "./signal";
 import type { MetadataValue } from "./metadata";
 import { rejectRagged } from "./ragged";
+import { NotImplementedError, TypeError, ValueError } from "../lazy/core/errors";
 
 export interface RebinOptions {
   /** New sizes, natural order (navigation then signal), as HyperSpy's new_shape. */
@@ -69,13 +70,13 @@ function factorsOf(s: BaseSignal, opts: RebinOptions): number[] {
   const given = (newShape ?? scale) as readonly number[];
   const what = newShape !== undefined ? "new_shape" : "scale";
   if (!Array.isArray(given) || given.length !== shape.length) {
-    throw new RangeError(
+    throw new ValueError(
       `Wrong ${what} size (rebin: ${newShape !== undefined ? "newShape" : "scale"} needs ${shape.length} entries, one per axis in natural order ${am.dimensionString()}, got ${Array.isArray(given) ? given.length : String(given)})`,
     );
   }
   for (const v of given) {
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || (newShape !== undefined && !Number.isInteger(v))) {
-      throw new RangeError(`rebin: ${newShape !== undefined ? "newShape entries must be positive integers" : "scale entries must be positive numbers"}, got ${fmt(given)}`);
+      throw new ValueError(`rebin: ${newShape !== undefined ? "newShape entries must be positive integers" : "scale entries must be positive numbers"}, got ${fmt(given)}`);
     }
   }
   return am.axes.map((a, i) => {
@@ -118,7 +119,7 @@ export function rebin(s: BaseSignal, opts: RebinOptions): BaseSignal {
   if (needsLinear) {
     if (s.isLazy) {
       const hint = ` (factors in natural order: ${fmt(am.naturalOrder().map((a) => factors[am.indexInArray(a)]))} for ${am.dimensionString()}; compute() the signal first to interpolate in memory)`;
-      throw new Error(
+      throw new NotImplementedError(
         (opts.newShape !== undefined
           ? "Lazy rebin requires that the new shape is a divisor of the original signal shape e.g. if original shape (10| 6), new_shape=(5| 3) is valid, (3 | 4) is not."
           : "Lazy rebin requires scale to be integer and divisor of the original signal shape") + hint,
@@ -168,7 +169,7 @@ function linearBin(nd: NDArray, factors: readonly number[], crop: boolean, dtype
     const n = shape[axis];
     const dim = crop ? Math.floor(n / scale) : Math.ceil(n / scale);
     if (dim === 0) {
-      throw new RangeError("One of your dimensions collapses to zero. Re-adjust your scale values or run code with crop=False to avoid this error.");
+      throw new ValueError("One of your dimensions collapses to zero. Re-adjust your scale values or run code with crop=False to avoid this error.");
     }
     const outer = shape.slice(0, axis).reduce((p, v) => p * v, 1);
     const inner = shape.slice(axis + 1).reduce((p, v) => p * v, 1);
@@ -264,7 +265,7 @@ export function stack(signals: readonly BaseSignal[], opts: StackOptions = {}): 
       cat = am0.get(axisIn);
     } catch (e) {
       const names = am0.naturalOrder().map((a) => a.name).filter((n): n is string => n !== undefined);
-      throw new RangeError(
+      throw new ValueError(
         `stack: ${(e as Error).message} in the first signal ${am0.dimensionString()} (axis is a natural index from ${-am0.axes.length} to ${am0.axes.length - 1}${names.length ? ` or one of the names ${names.map((n) => JSON.stringify(n)).join(", ")}` : ""}, or null for a new axis)`,
       );
     }
@@ -274,7 +275,7 @@ export function stack(signals: readonly BaseSignal[], opts: StackOptions = {}): 
   const want = shapeKey(first);
   signals.forEach((x, i) => {
     if (shapeKey(x) !== want) {
-      throw new RangeError(
+      throw new ValueError(
         `The signals cannot be broadcasted (stack: all signals must have the same shape${cat === null ? "" : ` except along the stacking axis ${cat.toString()}`}, but signal 0 is ${am0.dimensionString()} and signal ${i} is ${x.axesManager.dimensionString()}; HyperSpy's broadcasting of signals is not supported, make the shapes equal first)`,
       );
     }

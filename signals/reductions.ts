@@ -37,6 +37,7 @@ import type { NDArray } from "../lazy/core/block";
 import type { BaseSignal, SignalData } from "./signal";
 import { AxesManager, DataAxis } from "./axes";
 import { rejectRagged } from "./ragged";
+import { IndexError, TypeError, ValueError } from "../lazy/core/errors";
 
 /** One axis: a natural index, a name or a DataAxis. */
 export type AxisKey = number | string | DataAxis;
@@ -64,7 +65,7 @@ function describe(v: unknown): string {
 function axisOf(am: AxesManager, key: unknown, what: string): DataAxis[] {
   if (key instanceof DataAxis) {
     if (!am.axes.includes(key)) {
-      throw new RangeError(`${what}: ${key.toString()} is not in ${am.dimensionString()}; give an axis of this signal (s.axesManager.get(i) or its name)`);
+      throw new ValueError(`${what}: ${key.toString()} is not in ${am.dimensionString()}; give an axis of this signal (s.axesManager.get(i) or its name)`);
     }
     return [key];
   }
@@ -74,7 +75,7 @@ function axisOf(am: AxesManager, key: unknown, what: string): DataAxis[] {
     if (!named && key === "signal") return am.signalAxes;
     if (!named) {
       const names = am.naturalOrder().map((a) => a.name).filter((n): n is string => n !== undefined);
-      throw new RangeError(
+      throw new ValueError(
         `There is no DataAxis named ${key} (${what}: the axes are named ${names.length ? names.map((n) => JSON.stringify(n)).join(", ") : "nothing"}; give a name, a natural index, a DataAxis, "navigation" or "signal")`,
       );
     }
@@ -86,7 +87,7 @@ function axisOf(am: AxesManager, key: unknown, what: string): DataAxis[] {
     }
     const n = am.axes.length;
     if (key < -n || key >= n) {
-      throw new RangeError(`tuple index out of range (${what}: axis ${key} of a signal with ${n} axes; give a natural index from ${-n} to ${n - 1})`);
+      throw new IndexError(`tuple index out of range (${what}: axis ${key} of a signal with ${n} axes; give a natural index from ${-n} to ${n - 1})`);
     }
     return [am.get(key)];
   }
@@ -139,7 +140,7 @@ function arrayIndices(s: BaseSignal, axes: readonly DataAxis[]): number[] {
 /** HyperSpy's sum / mean / max / min / std / var and nan-variants over `opts.axis` (default: the navigation axes). */
 export function reduce(s: BaseSignal, kind: SignalReduction, opts: SignalReduceOptions = {}): BaseSignal {
   if (!REDUCTIONS.includes(kind)) {
-    throw new RangeError(`unknown reduction ${JSON.stringify(kind)}; use one of ${REDUCTIONS.join(", ")}`);
+    throw new ValueError(`unknown reduction ${JSON.stringify(kind)}; use one of ${REDUCTIONS.join(", ")}`);
   }
   rejectRagged(s, kind);
   const ddof = opts.ddof;
@@ -219,6 +220,23 @@ export function valuemax(s: BaseSignal, axis: AxisSelector): BaseSignal {
   const ax = oneAxis(s, axis, "valuemax");
   const idx = lazyOf(s.data).argmax({ axis: s.axesManager.indexInArray(ax) });
   // index2value: the same float64 numbers as offset + scale * arange(size)[index]
+  const r = idx.astype("float64").mul(ax.scale).add(ax.offset);
+  return finish(s, r, [ax]);
+}
+
+/** HyperSpy's indexmin: the index of the minimum along one axis (int32, as indexmax). */
+export function indexmin(s: BaseSignal, axis: AxisSelector): BaseSignal {
+  rejectRagged(s, "indexmin");
+  const ax = oneAxis(s, axis, "indexmin");
+  const r = lazyOf(s.data).argmin({ axis: s.axesManager.indexInArray(ax) });
+  return finish(s, r, [ax]);
+}
+
+/** HyperSpy's valuemin: the axis value (offset + scale * index) at the minimum along one axis. */
+export function valuemin(s: BaseSignal, axis: AxisSelector): BaseSignal {
+  rejectRagged(s, "valuemin");
+  const ax = oneAxis(s, axis, "valuemin");
+  const idx = lazyOf(s.data).argmin({ axis: s.axesManager.indexInArray(ax) });
   const r = idx.astype("float64").mul(ax.scale).add(ax.offset);
   return finish(s, r, [ax]);
 }

@@ -16,7 +16,7 @@
 import { LazyArray } from "../lazy/core/array";
 import { NDArray, ObjectNDArray, Block, toNDArray, copyOf, transposeView, dtypeOf, tagDType, isObjectArray } from "../lazy/core/block";
 import { toBlock, fromArray } from "../lazy/ops/creation";
-import { ChunksSpec, AxisChunkSpec } from "../lazy/core/chunks";
+import { ChunksSpec, AxisChunkSpec, hasUnknown, UnknownChunksError } from "../lazy/core/chunks";
 import { DType } from "../lazy/core/dtype";
 import { ComputeOptions } from "../lazy/graph/graph";
 import { AxesManager, AxisOptions, DataAxis } from "./axes";
@@ -30,7 +30,10 @@ import { BlockIteratorOptions, blockIterator } from "./blockiter";
 import * as mapMod from "./map";
 import * as rebinMod from "./rebin";
 import * as methods from "./methods";
+import * as reshape from "./reshape";
+import * as calculus from "./calculus";
 import { deepCopyObjectArray, raggedToNumeric, rejectRagged } from "./ragged";
+import { NotImplementedError, TypeError, ValueError } from "../lazy/core/errors";
 
 /**
  * A signal's data: an in-memory scijs ndarray, or a LazyArray for lazy signals. A ragged signal's
@@ -105,7 +108,7 @@ export class BaseSignal {
     const cls = this.constructor as typeof BaseSignal;
     const name = cls.name;
     const ragged = opts.ragged ?? false;
-    if (ragged && cls.defaultSignalDimension >= 0) throw new RangeError(`${name.replace(/^Lazy/, "")} can't be ragged.`);
+    if (ragged && cls.defaultSignalDimension >= 0) throw new ValueError(`${name.replace(/^Lazy/, "")} can't be ragged.`);
     let d: SignalData;
     if (data instanceof LazyArray) {
       if (!cls.lazy) {
@@ -113,6 +116,8 @@ export class BaseSignal {
           `${name} holds in-memory data; for a LazyArray use the lazy class (new hs.signals.Lazy${name === "BaseSignal" ? "Signal" : name}(data)) or call .asLazy() on an in-memory signal`,
         );
       }
+      // unknown chunk sizes (after boolean masking): no axes can be made; dask's ValueError, naming the fix
+      if (hasUnknown(data.chunks)) throw new UnknownChunksError(`new ${name}`);
       d = data.ndim === 0 ? data.reshape([1]) : data;
     } else {
       const { block, dtype } = toBlock(data, opts.dtype);
@@ -120,7 +125,7 @@ export class BaseSignal {
       d = tagDType(toNDArray(b), dtype);
     }
     const isObject = (d instanceof LazyArray ? d.dtype : dtypeOf(d)) === "object";
-    if (ragged && !isObject) throw new RangeError("The array is not ragged.");
+    if (ragged && !isObject) throw new ValueError("The array is not ragged.");
     if (!ragged && isObject) {
       throw new TypeError(
         `${name}: the data has dtype "object" (one JS value per element): that is a ragged signal's data; pass { ragged: true } to a BaseSignal / LazySignal ` +
@@ -140,7 +145,7 @@ export class BaseSignal {
     } else axes = opts.axes ?? defaultAxes(shape, cls.defaultSignalDimension, name);
     const want = ragged && axes.length === 0 ? [1] : axes.map((a) => a.size);
     if (want.length !== shape.length || want.some((n, i) => n !== shape[i])) {
-      throw new RangeError(
+      throw new ValueError(
         `${name}: the axes have sizes [${axes.map((a) => a.size).join(", ")}] (array order) but the data has shape [${shape.join(", ")}]; give one axis per data dimension, in array order` +
           (ragged ? " (a ragged signal's data has the navigation shape: one element per pixel; [1] with no axes)" : ""),
       );
@@ -203,7 +208,7 @@ export class BaseSignal {
     const want = this.expectedShape();
     const got = shapeOf(v);
     if (got.length !== want.length || got.some((n, i) => n !== want[i])) {
-      throw new RangeError(`data of shape [${got.join(", ")}] does not match the axes [${want.join(", ")}] (array order); build a new signal for another shape`);
+      throw new ValueError(`data of shape [${got.join(", ")}] does not match the axes [${want.join(", ")}] (array order); build a new signal for another shape`);
     }
     this._data = v;
   }
@@ -227,15 +232,15 @@ export class BaseSignal {
   set ragged(value: boolean) {
     if (typeof value !== "boolean") throw new TypeError(`ragged must be true or false, got ${typeof value}`);
     if (value === this.ragged) return;
-    if (value) throw new RangeError("The array is not ragged.");
+    if (value) throw new ValueError("The array is not ragged.");
     if (this._data instanceof LazyArray) {
-      throw new Error(
+      throw new NotImplementedError(
         "Conversion of a lazy ragged signal to its non-ragged counterpart is not supported. Make the required non-ragged dask array manually and make a new lazy signal.",
       );
     }
     if (this.constructor !== BaseSignal) throw new TypeError(`${this.constructor.name}: only a BaseSignal can stop being ragged in place; use map to build a new signal`);
     const numeric = raggedToNumeric(this._data as unknown as ObjectNDArray);
-    if (numeric === null) throw new RangeError("The signal can't be converted to a non-ragged signal.");
+    if (numeric === null) throw new ValueError("The signal can't be converted to a non-ragged signal.");
     // the element's axes are appended as signal axes (HyperSpy's _append_axis for every array axis that is not navigation)
     const nav = this.axesManager.axes.map((a) => a.copy());
     const navNd = this.expectedShape().length;
@@ -291,6 +296,19 @@ export class BaseSignal {
     // data of dtype "object" makes a ragged signal (BaseSignal / LazySignal: signal dimension 0)
     const ragged = (data instanceof LazyArray ? data.dtype : dtypeOf(data)) === "object";
     return new cls(data, { axes: am.map((a) => a.copy()), metadata: this.metadata, originalMetadata: this.originalMetadata, ragged });
+  }
+
+  /**
+   * Become `other` in place, as HyperSpy's in-place operations do by assigning `__class__`: this
+   * object keeps its identity, metadata and AxesManager object, while its class (prototype), axes and
+   * data become `other`'s. For operations (map with inplace); `other` must not be used afterwards.
+   */
+  becomeInPlace(other: BaseSignal): this {
+    if (other === this) return this;
+    Object.setPrototypeOf(this, Object.getPrototypeOf(other));
+    this.axesManager.replaceAxes(other.axesManager);
+    this._data = other._data;
+    return this;
   }
 
   /**
@@ -353,7 +371,7 @@ export class BaseSignal {
     const sig = this.axesManager.signalIndicesInArray.slice().sort((a, b) => a - b);
     const spread = (s: AxisChunkSpec | readonly AxisChunkSpec[], axes: number[], what: string): AxisChunkSpec[] => {
       if (Array.isArray(s) && !(s.length > 0 && s.every((v) => typeof v === "number") && axes.length === 1 && s.length !== 1)) {
-        if (s.length !== axes.length) throw new RangeError(`rechunk: ${what} has ${s.length} entries for ${axes.length} ${what === "navChunks" ? "navigation" : "signal"} axes`);
+        if (s.length !== axes.length) throw new ValueError(`rechunk: ${what} has ${s.length} entries for ${axes.length} ${what === "navChunks" ? "navigation" : "signal"} axes`);
         return s.slice() as AxisChunkSpec[];
       }
       return axes.map(() => s as AxisChunkSpec);
@@ -454,6 +472,39 @@ export class BaseSignal {
     return arithmetic.unary("sign", this);
   }
 
+  /** `+s` (numpy.positive): a copy. */
+  pos(): BaseSignal {
+    return arithmetic.pos(this);
+  }
+  /** `~s` (numpy.invert): bitwise NOT of integer data, logical NOT of boolean data; float data is numpy's TypeError. */
+  invert(): BaseSignal {
+    return arithmetic.invert(this);
+  }
+  /** `s += o`: in place (this signal's data changes; it must keep its shape and dtype); returns this signal. */
+  iadd(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("add", this, o) as this;
+  }
+  /** `s -= o`, in place (see iadd). */
+  isub(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("sub", this, o) as this;
+  }
+  /** `s *= o`, in place (see iadd). */
+  imul(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("mul", this, o) as this;
+  }
+  /** `s /= o`, in place (see iadd): an integer signal refuses, as numpy (float output). */
+  idiv(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("div", this, o) as this;
+  }
+  /** `s //= o`, in place (see iadd). */
+  ifloorDiv(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("floorDiv", this, o) as this;
+  }
+  /** `s **= o`, in place (see iadd). */
+  ipow(o: arithmetic.SignalOperand): this {
+    return arithmetic.inplace("pow", this, o) as this;
+  }
+
   // ---------------------------------------------------------------- reductions (signals/reductions.ts)
   /** Sum over `axis` (natural index, name, DataAxis, "navigation", "signal", or a list; default: all navigation axes, as HyperSpy). */
   sum(axis?: reductions.AxisSelector): BaseSignal {
@@ -499,6 +550,15 @@ export class BaseSignal {
   /** Axis value at the maximum along one axis (HyperSpy's valuemax). */
   valuemax(axis: reductions.AxisSelector): BaseSignal {
     return reductions.valuemax(this, axis);
+  }
+
+  /** Index of the minimum along one axis (HyperSpy's indexmin). */
+  indexmin(axis: reductions.AxisSelector): BaseSignal {
+    return reductions.indexmin(this, axis);
+  }
+  /** Axis value at the minimum along one axis (HyperSpy's valuemin). */
+  valuemin(axis: reductions.AxisSelector): BaseSignal {
+    return reductions.valuemin(this, axis);
   }
 
   /**
@@ -555,6 +615,84 @@ export class BaseSignal {
     return methods.diff(this, axis, order);
   }
 
+  /** HyperSpy's derivative: numpy.gradient along `axis`, `order` times (signals/calculus.ts). */
+  derivative(axis: number | string | DataAxis, order = 1): BaseSignal {
+    return calculus.derivative(this, axis, order);
+  }
+  /** HyperSpy's integrate1D: Simpson's rule along `axis` (a binned axis: the sum); the axis is removed. */
+  integrate1D(axis: number | string | DataAxis): BaseSignal {
+    return calculus.integrate1D(this, axis);
+  }
+  /** HyperSpy's swap_axes (signals/reshape.ts). */
+  swapAxes(axis1: number | string | DataAxis, axis2: number | string | DataAxis): BaseSignal {
+    return reshape.swapAxes(this, axis1, axis2);
+  }
+  /** HyperSpy's rollaxis: `axis` moves to the array position of `toAxis`. */
+  rollaxis(axis: number | string | DataAxis, toAxis: number | string | DataAxis): BaseSignal {
+    return reshape.rollaxis(this, axis, toAxis);
+  }
+  /** HyperSpy's squeeze: axes of size 1 removed. */
+  squeeze(): BaseSignal {
+    return reshape.squeeze(this);
+  }
+  /** HyperSpy's split: parts along one axis (default: the last navigation axis, one part per index). */
+  split(opts: reshape.SplitOptions = {}): BaseSignal[] {
+    return reshape.split(this, opts);
+  }
+  /** HyperSpy's as_signal1D: `spectralAxis` becomes the signal axis. */
+  asSignal1D(spectralAxis: number | string | DataAxis): BaseSignal {
+    return reshape.asSignal1D(this, spectralAxis);
+  }
+  /** HyperSpy's as_signal2D: the two `imageAxes` (x, y) become the signal axes. */
+  asSignal2D(imageAxes: readonly [number | string | DataAxis, number | string | DataAxis]): BaseSignal {
+    return reshape.asSignal2D(this, imageAxes);
+  }
+  /** HyperSpy's crop, in place: keep `start:end` (indices, values or unit strings) of one axis; returns this signal. */
+  crop(axis: number | string | DataAxis, start: number | string | null = null, end: number | string | null = null): this {
+    return reshape.crop(this, axis, start, end) as this;
+  }
+  /** HyperSpy's crop_signal1D (2.x crop_signal), in place: crop the one signal axis. */
+  cropSignal(left: number | string | null = null, right: number | string | null = null): this {
+    return reshape.cropSignal(this, left, right) as this;
+  }
+  /** HyperSpy's change_dtype, in place (numpy's astype); returns this signal. */
+  changeDtype(dtype: DType): this {
+    return reshape.changeDtype(this, dtype) as this;
+  }
+
+  /**
+   * The data at the current navigation indices (`axesManager.indices`): HyperSpy's `s()`. A lazy
+   * signal's pixel is computed (that pixel only).
+   */
+  currentData(): NDArray {
+    const r = this.inav(...this.axesManager.indices);
+    const d = r.data;
+    return d instanceof LazyArray ? d.computeSync() : d;
+  }
+
+  /** HyperSpy's get_current_signal: the signal at the current indices, titled "title (x, y)" as HyperSpy. */
+  getCurrentSignal(): BaseSignal {
+    const idx = this.axesManager.indices;
+    const r = this.inav(...idx);
+    r.metadata = toMetadata(this.metadata);
+    r.title = `${this.title} (${idx.join(", ")}${idx.length === 1 ? "," : ""})`;
+    return r;
+  }
+
+  /** HyperSpy's LazySignal._get_chunk_string: chunk sizes per axis, natural order, a whole axis in bold: "(<b>3</b>,<b>2</b>|<b>4</b>)". */
+  getChunkString(): string {
+    const d = this.requireLazy("getChunkString");
+    const am = this.axesManager;
+    const part = (axes: readonly DataAxis[]) =>
+      axes
+        .map((ax) => {
+          const c = Math.max(0, ...d.chunks[am.indexInArray(ax)]); // dask's chunksize: the largest chunk
+          return c === ax.size ? `<b>${c}</b>` : String(c);
+        })
+        .join(",");
+    return `(${part(am.navigationAxes)}|${part(am.signalAxes)})`;
+  }
+
   /** HyperSpy's rebin: `newShape` or `scale` in natural order (navigation then signal). */
   rebin(opts: rebinMod.RebinOptions): BaseSignal {
     return rebinMod.rebin(this, opts);
@@ -580,37 +718,46 @@ export class BaseSignal {
    * The data is transposed (a view in memory; a lazy transpose) so that navigation comes first.
    */
   transpose(opts: TransposeOptions = {}): BaseSignal {
-    if (this.ragged) throw new Error("Signal with ragged dimension can't be transposed.");
+    if (this.ragged) throw new ValueError("Signal with ragged dimension can't be transposed.");
     const am = this.axesManager;
     const nd = am.axes.length;
     let sigArray: number[];
-    const byCount = (n: number, what: string) => {
-      if (!Number.isInteger(n) || n < 0 || n > nd) throw new RangeError(`transpose: ${what} must be between 0 and ${nd}, got ${n}`);
+    const byCount = (n: number, what: "signal" | "navigation") => {
+      if (!Number.isInteger(n)) throw new TypeError(`transpose: the number of ${what} axes must be an integer, got ${n}`);
+      if (n < 0) throw new ValueError(`Can't have negative number of ${what} axes`);
+      if (n > nd) throw new ValueError(`Too many ${what} axes requested`);
       return n;
     };
-    const resolve = (sel: readonly (number | string | DataAxis)[]) => {
-      const idx = this.arrayIndices(sel);
-      if (new Set(idx).size !== idx.length) throw new RangeError("transpose: an axis is given twice");
+    const resolve = (sel: AxesSelection, what: "signal" | "navigation") => {
+      // HyperSpy: a bare name (or anything not a list / tuple / count) is not valid
+      if (!Array.isArray(sel)) throw new ValueError(`The passed ${what}_axes argument is not valid`);
+      const idx = this.arrayIndices(sel as readonly (number | string | DataAxis)[]);
+      if (new Set(idx).size !== idx.length) throw new ValueError("transpose: an axis is given twice");
       return idx;
     };
+    // natural order (x first) of each space, as array indices
+    let navArray: number[];
     if (opts.signalAxes !== undefined) {
       if (typeof opts.signalAxes === "number") {
-        const n = byCount(opts.signalAxes, "signalAxes");
+        const n = byCount(opts.signalAxes, "signal");
         // the last n array axes, natural order = reverse array order
         sigArray = Array.from({ length: n }, (_, i) => nd - 1 - i);
-      } else sigArray = resolve(opts.signalAxes);
+      } else sigArray = resolve(opts.signalAxes, "signal");
+      const rest = Array.from({ length: nd }, (_, a) => nd - 1 - a).filter((a) => !sigArray.includes(a));
+      // both given as lists: HyperSpy keeps the given navigation order
+      navArray = opts.navigationAxes !== undefined && typeof opts.navigationAxes !== "number" ? resolve(opts.navigationAxes, "navigation") : rest;
+      if (navArray.length + sigArray.length !== nd || navArray.some((a) => sigArray.includes(a))) {
+        throw new ValueError("transpose: signalAxes and navigationAxes must together name every axis once");
+      }
     } else if (opts.navigationAxes !== undefined) {
-      let navArray: number[];
       if (typeof opts.navigationAxes === "number") {
-        const n = byCount(opts.navigationAxes, "navigationAxes");
+        const n = byCount(opts.navigationAxes, "navigation");
         navArray = Array.from({ length: n }, (_, i) => n - 1 - i);
-      } else navArray = resolve(opts.navigationAxes);
+      } else navArray = resolve(opts.navigationAxes, "navigation"); // the given order is kept (HyperSpy)
       sigArray = Array.from({ length: nd }, (_, a) => nd - 1 - a).filter((a) => !navArray.includes(a));
     } else {
       throw new TypeError("transpose: give signalAxes or navigationAxes (or use .T)");
     }
-    // navigation: the remaining axes, natural order = reverse array order
-    const navArray = Array.from({ length: nd }, (_, a) => nd - 1 - a).filter((a) => !sigArray.includes(a));
     // new array order: navigation axes (reverse of their natural order), then signal axes likewise
     const perm = [...navArray.slice().reverse(), ...sigArray.slice().reverse()];
     const axes = perm.map((a, i) => {
@@ -629,7 +776,7 @@ export class BaseSignal {
 function defaultAxes(shape: readonly number[], sigDim: number, cls: string): AxisOptions[] {
   const nd = shape.length;
   const s = sigDim < 0 ? nd : sigDim;
-  if (s > nd) throw new RangeError(`${cls} needs data with at least ${s} dimension(s) (its signal dimension), got shape [${shape.join(", ")}]`);
+  if (s > nd) throw new ValueError(`${cls} needs data with at least ${s} dimension(s) (its signal dimension), got shape [${shape.join(", ")}]`);
   return shape.map((size, a) => ({ size, navigate: a < nd - s }));
 }
 

@@ -3,6 +3,7 @@
  * size (after boolean masking). dask.array's `chunks` tuple-of-tuples, as arrays.
  */
 import { DType, itemsize } from "./dtype";
+import { ValueError } from "./errors";
 
 export type Chunks = readonly (readonly number[])[];
 
@@ -31,7 +32,8 @@ export function hasUnknown(chunks: Chunks): boolean {
 }
 
 /** The error every size-dependent operation throws on unknown (NaN) chunk sizes. */
-export class UnknownChunksError extends Error {
+/** A ValueError (core/errors.ts), as dask raises for unknown chunk sizes; `name` stays "UnknownChunksError". */
+export class UnknownChunksError extends ValueError {
   constructor(operation: string) {
     super(
       `${operation}: this array has unknown (NaN) chunk sizes, as after boolean masking. ` +
