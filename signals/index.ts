@@ -22,3 +22,5 @@ export { INVALID_DIMENSIONS, isSignal } from "./arithmetic";
 export type { BlockIteratorOptions, Mask } from "./blockiter";
 export type { MapArgs, MapFunction, MapOptions, MapResult } from "./map";
 export type { RebinOptions, StackOptions } from "./rebin";
+export type { SplitOptions } from "./reshape";
+export type { SignalInPlaceOp } from "./arithmetic";
