@@ -414,7 +414,7 @@ export class LazyArray {
         tasks: l.numTasks,
         numBlocks: l.numBlocks.slice(),
         chunks: l.chunks.map((c) => c.slice()),
-        dtype: l.dtype,
+        dtype: l.summaryDtype,
         dependencies: l.dependencies.map((d) => d.name),
       })),
       tasksFull,

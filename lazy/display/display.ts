@@ -210,7 +210,8 @@ export function lazyPayload(x: LazyArray, desc: LazyDescription = arrayDescripti
     tasksOptimized: counts ? (counts.optimized.get(l.name) ?? 0) : null,
     numBlocks: l.numBlocks.slice(),
     chunkShape: l.chunks.map((c) => nn(maxOf(c))),
-    dtype: l.dtype,
+    // a reduction's intermediate layers hold partial results ("object"); shown with the result's dtype
+    dtype: l.summaryDtype,
     dependencies: l.dependencies.map((d) => d.name),
   }));
   const sources: SourcePayload[] = layers

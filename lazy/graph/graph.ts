@@ -61,6 +61,8 @@ export interface LayerInit {
   task: (index: readonly number[], key: Key) => Task;
   /** Bytes read from outside memory or held by an in-memory source (for summaries). */
   sourceBytes?: number;
+  /** The dtype summaries show (default `dtype`): a reduction's intermediate layers show the dtype of its result, not "object". */
+  summaryDtype?: DType | "object";
 }
 
 let uid = 0;
@@ -75,6 +77,8 @@ export class Layer {
   readonly dtype: DType | "object";
   readonly dependencies: readonly Layer[];
   readonly sourceBytes: number;
+  /** The dtype summaries show (see LayerInit.summaryDtype). */
+  readonly summaryDtype: DType | "object";
   private readonly make: (index: readonly number[], key: Key) => Task;
 
   constructor(init: LayerInit) {
@@ -86,6 +90,7 @@ export class Layer {
     this.dtype = init.dtype;
     this.dependencies = Object.freeze(init.dependencies.slice());
     this.sourceBytes = init.sourceBytes ?? 0;
+    this.summaryDtype = init.summaryDtype ?? init.dtype;
     this.make = init.task;
     Object.freeze(this);
   }

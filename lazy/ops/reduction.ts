@@ -119,6 +119,7 @@ function buildTree(t: TreeSpec): LazyArray {
     label,
     chunks: chunkChunks,
     dtype: "object",
+    summaryDtype: t.dtype,
     dependencies: [x.layer],
     task: (index, key): Task => {
       const c = t.chunk(index);
@@ -141,6 +142,7 @@ function buildTree(t: TreeSpec): LazyArray {
       label: `${label}-partial`,
       chunks,
       dtype: "object",
+      summaryDtype: t.dtype,
       dependencies: [p],
       task: (index, key): Task => ({ key, op: "reduction.combine", params: combineParams, deps: groupKeys(p, index, split, reduced) }),
     });

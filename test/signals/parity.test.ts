@@ -288,3 +288,14 @@ test("hs.errors: classes by Python exception, subclasses of the JS errors; Unkno
   assert.throws(() => s3d().inav(7), (e: Error) => e instanceof E.IndexError);
   assert.throws(() => s3d().asLazy().rebin({ scale: [1.5, 1, 1] }), (e: Error) => e instanceof E.NotImplementedError);
 });
+
+test("graph summaries show a reduction's intermediate layers with the result's dtype, not object", () => {
+  const l = new hs.signals.Signal1D(hs.lazy.zeros([8, 6, 5], { dtype: "float32" }).computeSync()).asLazy({ chunks: [2, 2, 5] });
+  for (const r of [l.sum(), l.mean(-1)]) {
+    const layers = (r.data as hs.lazy.LazyArray).summary().layers;
+    assert.ok(layers.some((x) => x.kind === "reduction" && /partial|sum|mean/.test(x.label)), "has reduction layers");
+    for (const x of layers) assert.notEqual(x.dtype, "object", `${x.label}: ${x.dtype}`);
+    const red = layers.filter((x) => x.kind === "reduction").map((x) => x.dtype);
+    assert.deepEqual([...new Set(red)], [(r.data as hs.lazy.LazyArray).dtype]);
+  }
+});
