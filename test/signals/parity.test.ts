@@ -300,3 +300,20 @@ test("graph summaries show a reduction's intermediate layers with the result's d
     assert.deepEqual([...new Set(red)], [(r.data as hs.lazy.LazyArray).dtype]);
   }
 });
+
+test("random data (numpy seed 12, make_parity.py): derivative, integrate1D, indexmin, valuemin, eager and lazy in chunks", () => {
+  const cases = get<{ input: Desc; derivative: Desc; integrate1D: Desc; integrate1D_nav: Desc; indexmin: Desc; valuemin: Desc }[]>("random");
+  for (const c of cases) {
+    const r = new hs.signals.Signal1D(fromFixture(c.input.data) as hs.lazy.NDArray);
+    Object.assign(r.axesManager.get(-1), { scale: 0.25, offset: 3 });
+    for (const s of [r, r.asLazy({ chunks: [2, 3, -1] })]) {
+      const l = s.isLazy;
+      const n = c.input.data.shape[2];
+      check(s.derivative(-1), c.derivative, `random ${n} derivative`, { lazy: l });
+      check(s.integrate1D(-1), c.integrate1D, `random ${n} integrate1D`, { lazy: l });
+      check(s.integrate1D(0), c.integrate1D_nav, `random ${n} integrate1D nav`, { lazy: l });
+      check(s.indexmin(-1), c.indexmin, `random ${n} indexmin`, { lazy: l, dtype: s.indexmax(-1).dtype });
+      check(s.valuemin(-1), c.valuemin, `random ${n} valuemin`, { lazy: l });
+    }
+  }
+});
