@@ -49,6 +49,7 @@ export function bindOperations(m: Operations): void {
 
 export type { Scalar, Operand, ReduceOptions, VarOptions, ArgReduceOptions, Slice, Index, RechunkOptions, BlockInfo, BlockFunction, MultiBlockFunction, MapBlocksOptions, Boundary, MapOverlapOptions, StoreBlockInfo, BlockSink, LayerSummary, GraphSummary } from "./types";
 import type { Operand, ReduceOptions, VarOptions, ArgReduceOptions, Index, RechunkOptions, BlockFunction, MapBlocksOptions, MapOverlapOptions, StoreBlockInfo, BlockSink, GraphSummary } from "./types";
+import { TypeError, ValueError } from "./errors";
 
 /** Graphs up to this many tasks are planned to count their optimised tasks (about 6 us a task). */
 const SUMMARY_COUNT_LIMIT = 20_000;
@@ -469,7 +470,7 @@ function resultBlock(dtype: DType, shape: readonly number[]): Block {
 function checkBlock(x: LazyArray, idx: number[], b: Block): void {
   const want = idx.map((i, a) => x.chunks[a][i]);
   if (b.shape.length !== want.length || b.shape.some((s, a) => s !== want[a] && !Number.isNaN(want[a]))) {
-    throw new RangeError(
+    throw new ValueError(
       `block [${idx.join(", ")}] of ${x.layer.label} has shape [${b.shape.join(", ")}] but the array's chunks say [${want.join(", ")}]; ` +
         `if a mapBlocks function changes block shapes, pass the output chunks (the \`chunks\` option)`,
     );
@@ -484,7 +485,7 @@ function assembleUnknown(x: LazyArray, results: ReadonlyMap<Key, unknown>): NDAr
     idx.forEach((i, a) => {
       const s = b.shape[a];
       if (!Number.isNaN(sizes[a][i]) && sizes[a][i] !== s) {
-        throw new Error(`blocks of ${x.layer.label} along axis ${a} disagree on their size (${sizes[a][i]} and ${s})`);
+        throw new ValueError(`blocks of ${x.layer.label} along axis ${a} disagree on their size (${sizes[a][i]} and ${s})`);
       }
       sizes[a][i] = s;
     });

@@ -9,6 +9,7 @@
  */
 import ndarray = require("ndarray");
 import { BigIntTypedArray, DType, NumberTypedArray, TypedArray, allocate, arrayConstructor, dtypeOfTypedArray, floatToInt64, floatToUint64, isBigArray } from "./dtype";
+import { TypeError, ValueError } from "./errors";
 
 export interface Block {
   readonly data: TypedArray;
@@ -62,7 +63,7 @@ export function asObjectArray(x: unknown): ObjectNDArray {
 export function objectArray(values: readonly unknown[], shape?: readonly number[]): ObjectNDArray {
   if (!Array.isArray(values)) throw new TypeError("objectArray: give the elements as a JS array (flat, or nested one level per axis)");
   const sh = shape ? shape.slice() : [values.length];
-  if (sh.some((n) => !Number.isInteger(n) || n < 0)) throw new RangeError(`objectArray: shape must be non-negative integers, got [${sh.join(", ")}]`);
+  if (sh.some((n) => !Number.isInteger(n) || n < 0)) throw new ValueError(`objectArray: shape must be non-negative integers, got [${sh.join(", ")}]`);
   const n = sizeOf(sh);
   let flat: unknown[] = [];
   let nestedError: RangeError | null = null;
@@ -73,7 +74,7 @@ export function objectArray(values: readonly unknown[], shape?: readonly number[
         return;
       }
       if (!Array.isArray(v) || v.length !== sh[a]) {
-        throw new RangeError(
+        throw new ValueError(
           `objectArray: for shape [${sh.join(", ")}] give ${n} elements flat, or nested arrays of lengths [${sh.join(", ")}]; ` +
             `at [${path.join(", ")}] found ${Array.isArray(v) ? `a list of length ${v.length}` : typeof v}`,
         );
@@ -89,7 +90,7 @@ export function objectArray(values: readonly unknown[], shape?: readonly number[
     }
   }
   if (values.length !== n) {
-    throw nestedError ?? new RangeError(`objectArray: for shape [${sh.join(", ")}] give ${n} elements, got ${values.length}`);
+    throw nestedError ?? new ValueError(`objectArray: for shape [${sh.join(", ")}] give ${n} elements, got ${values.length}`);
   }
   flat = values.slice();
   return ndarray(flat, sh, cStrides(sh), 0);

@@ -3,7 +3,7 @@
  * size (after boolean masking). dask.array's `chunks` tuple-of-tuples, as arrays.
  */
 import { DType, itemsize } from "./dtype";
-import { ValueError } from "./errors";
+import { IndexError, TypeError, ValueError } from "./errors";
 
 export type Chunks = readonly (readonly number[])[];
 
@@ -88,7 +88,7 @@ export function sameChunks(a: Chunks, b: Chunks): boolean {
 /** Sizes of blocks of `size` along an axis of length `dim`, the last ragged. */
 export function blockSizes(dim: number, size: number): number[] {
   if (dim === 0) return [0];
-  if (!(size > 0)) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+  if (!(size > 0)) throw new ValueError(`chunk size must be a positive integer, got ${size}`);
   const out: number[] = [];
   for (let i = 0; i < dim; i += size) out.push(Math.min(size, dim - i));
   return out;
@@ -123,12 +123,12 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     for (const k of Object.keys(obj)) {
       const a = Number(k);
       if (!Number.isInteger(a) || a >= ndim || a < -ndim) {
-        throw new RangeError(`chunks: axis ${k} is out of range for an array of ${ndim} dimensions`);
+        throw new IndexError(`chunks: axis ${k} is out of range for an array of ${ndim} dimensions`);
       }
     }
   }
   if (perAxis.length !== ndim) {
-    throw new RangeError(
+    throw new ValueError(
       `chunks: got ${perAxis.length} chunk specification(s) for an array of ${ndim} dimension(s) (shape [${shape.join(", ")}]); give one per axis`,
     );
   }
@@ -144,7 +144,7 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
     }
     if (typeof s === "number") {
       if (!Number.isInteger(s) || s <= 0) {
-        throw new RangeError(`chunks: axis ${a}: chunk size must be a positive integer, -1, "auto" or a list, got ${s}`);
+        throw new ValueError(`chunks: axis ${a}: chunk size must be a positive integer, -1, "auto" or a list, got ${s}`);
       }
       declared[a] = s;
       return blockSizes(dim, Math.min(s, Math.max(dim, 1)));
@@ -159,12 +159,12 @@ export function normalizeChunks(spec: ChunksSpec | undefined, shape: readonly nu
       );
     }
     if (!Number.isNaN(dim) && !list.some(Number.isNaN) && total !== dim) {
-      throw new RangeError(
+      throw new ValueError(
         `chunks: the sizes [${list.join(", ")}] along axis ${a} add up to ${total}, but the array has ${dim} there; explicit chunk sizes must sum to the shape`,
       );
     }
     if (list.some((x) => !Number.isNaN(x) && (!Number.isInteger(x) || x < 0))) {
-      throw new RangeError(`chunks: axis ${a}: chunk sizes must be non-negative integers, got [${list.join(", ")}]`);
+      throw new ValueError(`chunks: axis ${a}: chunk sizes must be non-negative integers, got [${list.join(", ")}]`);
     }
     declared[a] = maxOf(list);
     return list;
@@ -337,7 +337,7 @@ export function blockShape(chunks: Chunks, index: readonly number[]): number[] {
 /** Normalise an axis argument (negative allowed) with a clear error when out of range. */
 export function normalizeAxis(axis: number, ndim: number, what = "axis"): number {
   if (!Number.isInteger(axis) || axis >= ndim || axis < -ndim) {
-    throw new RangeError(`${what} ${axis} is out of range for an array of ${ndim} dimension(s) (valid: ${-ndim}..${ndim - 1})`);
+    throw new IndexError(`${what} ${axis} is out of range for an array of ${ndim} dimension(s) (valid: ${-ndim}..${ndim - 1})`);
   }
   return axis < 0 ? axis + ndim : axis;
 }
@@ -346,7 +346,7 @@ export function normalizeAxes(axis: number | readonly number[] | null | undefine
   if (axis === null || axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === "number" ? [axis] : Array.from(axis);
   const out = list.map((a) => normalizeAxis(a, ndim));
-  if (new Set(out).size !== out.length) throw new RangeError(`axis: repeated axis in [${list.join(", ")}]`);
+  if (new Set(out).size !== out.length) throw new ValueError(`axis: repeated axis in [${list.join(", ")}]`);
   return out.sort((a, b) => a - b);
 }
 

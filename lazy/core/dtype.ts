@@ -1,3 +1,4 @@
+import { TypeError, ValueError } from "./errors";
 /**
  * dtypes and numpy's type promotion.
  *
@@ -280,7 +281,7 @@ export function scalarKind(s: ScalarValue): 0 | 1 | 2 {
 /** A bigint scalar must fit int64 or uint64 (numpy: OverflowError "Python int too large to convert to C long"). */
 export function checkBigScalar(v: bigint, where = "scalar"): bigint {
   if (v < I64_MIN || v > U64_MAX) {
-    throw new RangeError(`${where}: the integer ${v} does not fit int64 or uint64 (numpy: OverflowError, Python int too large); use a float (Number(v))`);
+    throw new ValueError(`${where}: the integer ${v} does not fit int64 or uint64 (numpy: OverflowError, Python int too large); use a float (Number(v))`);
   }
   return v;
 }

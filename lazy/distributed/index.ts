@@ -12,6 +12,7 @@ import { AbortError, ComputeOptions, DaskOptions, Key, OutputSink, Plan, Task, g
 import { parseStoredType } from "../storage/source";
 import { clientProcess, closeDaskClients } from "./client";
 import { Json, decodeValue, encodeValue } from "./wire";
+import { TypeError } from "../core/errors";
 
 export { closeDaskClients };
 

@@ -12,6 +12,7 @@
  */
 import { Block, DTYPE_TAG, contiguous, isBlock, makeBlock, sizeOf, tagDType } from "../core/block";
 import type { DType, TypedArray } from "../core/dtype";
+import { TypeError, ValueError } from "../core/errors";
 
 /** A JSON value (after escaping). */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -92,7 +93,7 @@ export function encodeValue(v: unknown, bufs: Uint8Array[]): Json {
 function typedFrom(dtype: string, bytes: Uint8Array, where: string): AnyTyped {
   const C = CTOR[dtype];
   if (!C) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)} in a frame`);
-  if (bytes.byteLength % C.BYTES_PER_ELEMENT !== 0) throw new RangeError(`${where}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
+  if (bytes.byteLength % C.BYTES_PER_ELEMENT !== 0) throw new ValueError(`${where}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   // a fresh, aligned copy: frames are read into one Buffer whose offsets need not be aligned
   const buf = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(buf).set(bytes);
@@ -105,14 +106,14 @@ export function decodeValue(j: unknown, bufs: readonly Uint8Array[], where = "fr
   if (Array.isArray(j)) return j.map((x) => decodeValue(x, bufs, where));
   const o = j as Record<string, unknown>;
   const buf = (i: unknown): Uint8Array => {
-    if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= bufs.length) throw new RangeError(`${where}: buffer ${String(i)} is missing`);
+    if (typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= bufs.length) throw new ValueError(`${where}: buffer ${String(i)} is missing`);
     return bufs[i];
   };
   if ("$nd" in o) {
     const shape = o.shape;
     if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) throw new TypeError(`${where}: bad block shape`);
     const data = typedFrom(String(o.dtype), buf(o.$nd), where);
-    if (data.length !== sizeOf(shape as number[])) throw new RangeError(`${where}: a block of shape [${shape.join(", ")}] needs ${sizeOf(shape as number[])} elements, got ${data.length}`);
+    if (data.length !== sizeOf(shape as number[])) throw new ValueError(`${where}: a block of shape [${shape.join(", ")}] needs ${sizeOf(shape as number[])} elements, got ${data.length}`);
     const b = makeBlock(data as TypedArray, shape as number[]);
     return o.dtype === "bool" ? tagDType(b, "bool") : b;
   }
@@ -167,7 +168,7 @@ export class FrameReader {
         if (this.size < 4) break;
         const head = this.peek(4);
         const n = head.readUInt32LE(0);
-        if (n === 0 || n > MAX_HEADER) throw new Error(`${this.where}: corrupted stream (header length ${n})`);
+        if (n === 0 || n > MAX_HEADER) throw new ValueError(`${this.where}: corrupted stream (header length ${n})`);
         if (this.size < 4 + n) break;
         this.take(4);
         const text = this.take(n).toString("utf8");
@@ -175,11 +176,11 @@ export class FrameReader {
         try {
           header = JSON.parse(text);
         } catch {
-          throw new Error(`${this.where}: corrupted stream (a header that is not JSON: ${JSON.stringify(text.slice(0, 80))})`);
+          throw new ValueError(`${this.where}: corrupted stream (a header that is not JSON: ${JSON.stringify(text.slice(0, 80))})`);
         }
-        if (header === null || typeof header !== "object" || Array.isArray(header)) throw new Error(`${this.where}: corrupted stream (a header that is not an object)`);
+        if (header === null || typeof header !== "object" || Array.isArray(header)) throw new ValueError(`${this.where}: corrupted stream (a header that is not an object)`);
         const lens = (header as { lens?: unknown }).lens ?? [];
-        if (!Array.isArray(lens) || !lens.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`${this.where}: corrupted stream (bad buffer lengths)`);
+        if (!Array.isArray(lens) || !lens.every((x) => Number.isInteger(x) && x >= 0)) throw new ValueError(`${this.where}: corrupted stream (bad buffer lengths)`);
         this.need = { header: header as Record<string, unknown>, lens: lens as number[], total: (lens as number[]).reduce((a, x) => a + x, 0) };
       }
       if (this.size < this.need.total) break;

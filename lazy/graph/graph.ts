@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { Chunks, blockIndices, numBlocksOf, product } from "../core/chunks";
 import { DType } from "../core/dtype";
 import { noteReleased } from "./memory";
+import { TypeError, ValueError } from "../core/errors";
 
 export type Key = string;
 
@@ -102,7 +103,7 @@ export class Layer {
   task(index: readonly number[]): Task {
     for (let a = 0; a < index.length; a++) {
       if (!(index[a] >= 0 && index[a] < this.numBlocks[a])) {
-        throw new RangeError(`internal: block [${index.join(", ")}] is outside layer ${this.name} (blocks [${this.numBlocks.join(", ")}])`);
+        throw new ValueError(`internal: block [${index.join(", ")}] is outside layer ${this.name} (blocks [${this.numBlocks.join(", ")}])`);
       }
     }
     return this.make(index, this.key(index));

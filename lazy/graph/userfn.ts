@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { TaskLocal } from "./graph";
+import { TypeError } from "../core/errors";
 
 const compiled = new Map<string, (...args: never[]) => unknown>();
 /** The file name of each compiled portable function in stack traces -> its source and prefix. */

@@ -12,6 +12,7 @@ import { Key, Task, dependentsCount, registerKernel, registerPass } from "../gra
 import { Expr } from "../ops/elementwise";
 import { exprCacheKey, wasmEvaluate } from "./wasm/runtime";
 import "./wasm/pass";
+import { ValueError } from "../core/errors";
 
 function lit(v: number | bigint): string {
   if (typeof v === "bigint") return `(${String(v)}n)`;
@@ -231,7 +232,7 @@ const I64_MIN = -(2n ** 63n);
 
 /** 64-bit integer power (numpy: a negative exponent raises; the result wraps around). */
 function powBig(a: bigint, b: bigint): bigint {
-  if (b < 0n) throw new RangeError("pow: integers to negative integer powers are not allowed (as numpy); convert to float first");
+  if (b < 0n) throw new ValueError("pow: integers to negative integer powers are not allowed (as numpy); convert to float first");
   let r = 1n;
   let base = BigInt.asUintN(64, a);
   let e = b;
@@ -280,7 +281,7 @@ const HELPERS = {
   __powi: (a: number, b: number) => {
     // numpy raises for any negative exponent, whatever the base (1 ** -1 too)
     if (b < 0) {
-      throw new RangeError(
+      throw new ValueError(
         'pow: Integers to negative integer powers are not allowed (as numpy); cast to a float dtype first, e.g. x.astype("float64").pow(y)',
       );
     }
@@ -390,7 +391,7 @@ export function broadcastStrides(b: Block, shape: readonly number[]): number[] {
   for (let a = 0; a < b.shape.length; a++) {
     const n = b.shape[a];
     if (n === shape[a + off]) st[a + off] = n === 1 ? 0 : b.stride[a];
-    else if (n !== 1) throw new RangeError(`internal: block of shape [${b.shape}] does not broadcast to [${shape}]`);
+    else if (n !== 1) throw new ValueError(`internal: block of shape [${b.shape}] does not broadcast to [${shape}]`);
   }
   return st;
 }

@@ -22,6 +22,7 @@ import { dependentsCount, registerKernel, registerPass } from "../graph/graph";
 import { ElementwiseParams, evaluateScratch } from "./elementwise";
 import { Expr } from "../ops/elementwise";
 import { BigAcc, ScanOp, bigInit, bigScan, fusedInput, maxAbsOf, scan, INIT, keptShape, sizeOfShape } from "./reduction-scan";
+import { ValueError } from "../core/errors";
 
 export type ReductionKind = "sum" | "prod" | "mean" | "min" | "max" | "var" | "std" | "any" | "all";
 export type ArgKind = "argmax" | "argmin";
@@ -399,10 +400,10 @@ function aggregate(parts: readonly Partial[], p: AggregateParams): Block {
   const n = c.n;
   const kind = p.kind;
   if (size > 0 && n === 0 && (kind === "max" || kind === "min")) {
-    throw new RangeError(`${kind}: zero-size array to reduction operation ${NUMPY_NAME[kind]} which has no identity`);
+    throw new ValueError(`${kind}: zero-size array to reduction operation ${NUMPY_NAME[kind]} which has no identity`);
   }
   if (size > 0 && n === 0 && (kind === "argmax" || kind === "argmin")) {
-    throw new RangeError(`${kind}: attempt to get ${kind} of an empty sequence`);
+    throw new ValueError(`${kind}: attempt to get ${kind} of an empty sequence`);
   }
   if (!(v instanceof Float64Array) && kind !== "argmax" && kind !== "argmin") {
     // bigint partials: 64-bit integer results (wrapped again into a narrower integer dtype if asked)

@@ -8,6 +8,7 @@ import { Layer, registerKernel } from "../graph/graph";
 import { BlockFunction, BlockInfo, LazyArray, MapBlocksOptions, MultiBlockFunction } from "../core/array";
 import { portableHint, portableSource, userFunction } from "../graph/userfn";
 import { broadcastShapes, unifyChunks } from "./ops";
+import { TypeError, ValueError } from "../core/errors";
 
 interface TransposeParams {
   axes: number[];
@@ -19,7 +20,7 @@ export function transpose(x: LazyArray, axes?: readonly number[]): LazyArray {
   const nd = x.ndim;
   const perm = axes ? axes.map((a) => normalizeAxis(a, nd, "transpose: axis")) : Array.from({ length: nd }, (_, i) => nd - 1 - i);
   if (perm.length !== nd || new Set(perm).size !== nd) {
-    throw new RangeError(`transpose: axes [${(axes ?? []).join(", ")}] must be a permutation of 0..${nd - 1}`);
+    throw new ValueError(`transpose: axes [${(axes ?? []).join(", ")}] must be a permutation of 0..${nd - 1}`);
   }
   if (perm.every((a, i) => a === i)) return x;
   const layer = new Layer({
@@ -116,7 +117,7 @@ export function toResultBlock(
   let b: Block;
   if (typeof r === "number" || typeof r === "boolean") {
     if (!expect.every((s) => s === 1 || Number.isNaN(s))) {
-      throw new RangeError(
+      throw new ValueError(
         `${what}: the function returned a ${typeof r} on ${describeBlock(info)}, but that output block has shape [${expect.join(", ")}]; ` +
           `return an ndarray of that shape, or ${fix}`,
       );
@@ -143,7 +144,7 @@ export function toResultBlock(
     throw new TypeError(`${what}: the function returned ${describeValue(r)} on ${describeBlock(info)}; expected a scijs ndarray, a Block or a number`);
   }
   if (b.shape.length !== expect.length || b.shape.some((s, a) => s !== expect[a] && !Number.isNaN(expect[a]))) {
-    throw new RangeError(
+    throw new ValueError(
       `${what}: the function returned a block of shape [${b.shape.join(", ")}] for ${describeBlock(info)}, ` +
         `but ${expectWhat} [${expect.map((s) => (Number.isNaN(s) ? "NaN" : String(s))).join(", ")}]; ${fix}`,
     );
@@ -180,7 +181,7 @@ function toObjectBlock(r: unknown, expect: readonly number[], what: string, info
     );
   }
   if (b.shape.length !== expect.length || b.shape.some((s, a) => s !== expect[a] && !Number.isNaN(expect[a]))) {
-    throw new RangeError(
+    throw new ValueError(
       `${what}: the function returned an object array of shape [${b.shape.join(", ")}] for ${describeBlock(info)}, ` +
         `but ${expectWhat} [${expect.map((s) => (Number.isNaN(s) ? "NaN" : String(s))).join(", ")}]; ${fix}`,
     );
@@ -200,7 +201,7 @@ function concatenateGrid(parts: readonly Block[], grid: readonly number[]): Bloc
     const p = parts[k++];
     idx.forEach((i, a) => {
       if (p.shape[a] !== sizes[a][i]) {
-        throw new RangeError(`mapBlocks: blocks along axis ${a} disagree on their size (${p.shape[a]} and ${sizes[a][i]}) while concatenating dropped axes`);
+        throw new ValueError(`mapBlocks: blocks along axis ${a} disagree on their size (${p.shape[a]} and ${sizes[a][i]}) while concatenating dropped axes`);
       }
     });
     copyInto(out, idx.map((i, a) => offs[a][i]), p);
@@ -247,7 +248,7 @@ function withPrefix<R>(prefix: string, f: () => R): R {
   try {
     return f();
   } catch (e) {
-    if (e instanceof RangeError) throw new RangeError(`${prefix}: ${e.message}`);
+    if (e instanceof RangeError) throw new ValueError(`${prefix}: ${e.message}`);
     throw e;
   }
 }
@@ -265,17 +266,17 @@ function outputChunks(spec: ChunksSpec | undefined, defaults: number[][], isNew:
     if (s === undefined || s === null) return defaults[a];
     if (typeof s === "number") {
       if (!Number.isInteger(s) || s < 0) {
-        throw new RangeError(`mapBlocks: chunks for output axis ${a} must be a non-negative integer block size or a list of sizes, got ${s}`);
+        throw new ValueError(`mapBlocks: chunks for output axis ${a} must be a non-negative integer block size or a list of sizes, got ${s}`);
       }
       return defaults[a].map(() => s);
     }
     if (s === "auto") throw new TypeError(`mapBlocks: chunks "auto" is not meaningful for a function's output; give the block sizes`);
     const list = Array.from(s);
     if (list.some((x) => !Number.isInteger(x) || x < 0)) {
-      throw new RangeError(`mapBlocks: chunks for output axis ${a} must be non-negative integers, got [${list.join(", ")}]`);
+      throw new ValueError(`mapBlocks: chunks for output axis ${a} must be non-negative integers, got [${list.join(", ")}]`);
     }
     if (isNew[a] ? list.length === 0 : list.length !== defaults[a].length) {
-      throw new RangeError(
+      throw new ValueError(
         `mapBlocks: output axis ${a} has ${defaults[a].length} block(s), but chunks gives ${list.length} size(s) [${list.join(", ")}]; ` +
           `give one size per block, or one number for every block`,
       );
@@ -288,7 +289,7 @@ function outputChunks(spec: ChunksSpec | undefined, defaults: number[][], isNew:
   }
   if (Array.isArray(spec)) {
     if (spec.length !== nd) {
-      throw new RangeError(
+      throw new ValueError(
         `mapBlocks: chunks has ${spec.length} entries but the output has ${nd} dimension(s); give one entry per output axis ` +
           `(a block size, a list of sizes, or null to keep)`,
       );

@@ -8,6 +8,7 @@ import { DType, ScalarValue, TypedArray, allocate, castValue, checkDType, dtypeO
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray } from "../core/array";
 import "./bind";
+import { TypeError, ValueError } from "../core/errors";
 
 export interface FromArrayOptions {
   /** Chunk specification (default "auto": about 128 MiB blocks; one block for an object array, whose bytes are unknown). */
@@ -40,7 +41,7 @@ function fillNested(x: Nested, shape: number[], out: TypedArray, isBool: boolean
   let k = 0;
   const rec = (v: Nested, a: number, path: number[]) => {
     if (a === shape.length) {
-      if (Array.isArray(v)) throw new RangeError(`fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a number, found a list`);
+      if (Array.isArray(v)) throw new ValueError(`fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a number, found a list`);
       if (typeof v !== "number" && typeof v !== "boolean" && typeof v !== "bigint") {
         throw new TypeError(`fromArray: element at [${path.join(", ")}] is ${typeof v}, expected a number, bigint or boolean`);
       }
@@ -48,7 +49,7 @@ function fillNested(x: Nested, shape: number[], out: TypedArray, isBool: boolean
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[a]) {
-      throw new RangeError(
+      throw new ValueError(
         `fromArray: nested arrays are ragged at [${path.join(", ")}]: expected a list of length ${shape[a]}, found ${Array.isArray(v) ? `length ${v.length}` : typeof v}`,
       );
     }
@@ -176,7 +177,7 @@ registerKernel<FullParams>("full", (_i, p) => {
 
 function checkShape(shape: readonly number[], where: string): number[] {
   if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new RangeError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new ValueError(`${where}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
   }
   return shape.slice();
 }
@@ -293,7 +294,7 @@ export function arange(start: number, stop?: number, step = 1, opts: CreationOpt
     stop = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError("arange: step must be a finite non-zero number");
+  if (step === 0 || !Number.isFinite(step)) throw new ValueError("arange: step must be a finite non-zero number");
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const ints = [start, stop, step].every((v) => scalarKind(v) === 1);
   const dtype = checkDType(opts.dtype ?? (ints ? "int64" : "float64"), "arange");
@@ -307,7 +308,7 @@ export interface LinspaceOptions extends CreationOptions {
 
 /** numpy.linspace. */
 export function linspace(start: number, stop: number, num = 50, opts: LinspaceOptions = {}): LazyArray {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const endpoint = opts.endpoint ?? true;
   const div = endpoint ? num - 1 : num;
   const dtype = checkDType(opts.dtype ?? "float64", "linspace");

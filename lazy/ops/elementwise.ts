@@ -7,6 +7,7 @@
  * gives bit-for-bit what numpy gives step by step (integer wrap-around, float32 rounding).
  */
 import { DType, ScalarValue, castValue, isFloat, isUnsigned, promoteTypes, resultType } from "../core/dtype";
+import { TypeError } from "../core/errors";
 
 /**
  * The expression IR. A node's value has its dtype's representation: a JS number for every dtype but

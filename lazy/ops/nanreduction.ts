@@ -11,6 +11,7 @@ import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/
 import { where } from "./ops";
 import { mapBlocksOf } from "./blockwise";
 import { NDArray } from "../core/block";
+import { TypeError, ValueError } from "../core/errors";
 
 export type NanKind = "nansum" | "nanprod" | "nanmean" | "nanmin" | "nanmax" | "nanvar" | "nanstd";
 
@@ -87,7 +88,7 @@ export function nanArgReduce(x: LazyArray, kind: "nanargmax" | "nanargmin", opts
     (blocks: NDArray[]) => {
       const [a, bad] = blocks;
       for (const idx of blockIndices(bad.shape)) {
-        if (bad.get(...idx) !== 0) throw new RangeError(`${kind}: All-NaN slice encountered (as numpy); use ${kind.slice(3)} or fill the NaN first`);
+        if (bad.get(...idx) !== 0) throw new ValueError(`${kind}: All-NaN slice encountered (as numpy); use ${kind.slice(3)} or fill the NaN first`);
       }
       return a;
     },

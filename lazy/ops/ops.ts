@@ -20,6 +20,7 @@ import "../kernels/elementwise"; // registers the "elementwise" kernel and the f
 import { Layer } from "../graph/graph";
 import { LazyArray, Operand } from "../core/array";
 import { rechunk } from "./rechunk";
+import { TypeError, ValueError } from "../core/errors";
 
 /** numpy's broadcast of shapes, with numpy's error when they are incompatible. */
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
@@ -33,7 +34,7 @@ export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
       if (n === 1) continue;
       if (o === 1 || o === n || (Number.isNaN(o) && Number.isNaN(n))) out[a + off] = n;
       else {
-        throw new RangeError(
+        throw new ValueError(
           `operands could not be broadcast together with shapes ${shapes.map((x) => `[${x.join(", ")}]`).join(" ")}: ` +
             `axis ${a + off} (counted from the left of the broadcast shape) has sizes ${o} and ${n}; sizes must match or be 1`,
         );

@@ -14,6 +14,7 @@ import { Key, Layer, registerKernel } from "../graph/graph";
 import { BlockFunction, BlockInfo, Boundary, LazyArray, MapOverlapOptions } from "../core/array";
 import { InfoParams, callUser, decodeInfo, infoParams, toResultBlock } from "./blockwise";
 import { portableHint, portableSource, userFunction } from "../graph/userfn";
+import { TypeError, ValueError } from "../core/errors";
 
 interface CopyRegion {
   /** Input slot. */
@@ -89,13 +90,13 @@ function coerceDepth(depth: MapOverlapOptions["depth"], nd: number): number[] {
     if (Array.isArray(v)) {
       throw new TypeError(`mapOverlap: asymmetric depth [${v.join(", ")}] for axis ${a} is not supported; give one non-negative integer per axis`);
     }
-    if (!isNonNegInt(v)) throw new RangeError(`mapOverlap: depth for axis ${a} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (!isNonNegInt(v)) throw new ValueError(`mapOverlap: depth for axis ${a} must be a non-negative integer, got ${JSON.stringify(v)}`);
     return v;
   };
   if (typeof depth === "number") return Array.from({ length: nd }, (_, a) => check(depth, a));
   if (Array.isArray(depth)) {
     if (depth.length !== nd) {
-      throw new RangeError(`mapOverlap: depth has ${depth.length} entries but the array has ${nd} dimension(s); give one per axis, or {axis: depth}`);
+      throw new ValueError(`mapOverlap: depth has ${depth.length} entries but the array has ${nd} dimension(s); give one per axis, or {axis: depth}`);
     }
     return depth.map((d, a) => check(d, a));
   }
@@ -124,7 +125,7 @@ function coerceBoundary(boundary: MapOverlapOptions["boundary"], nd: number): Bo
   if (typeof boundary === "string" || typeof boundary === "number") return Array.from({ length: nd }, (_, a) => checkBoundary(boundary, a));
   if (Array.isArray(boundary)) {
     if (boundary.length !== nd) {
-      throw new RangeError(`mapOverlap: boundary has ${boundary.length} entries but the array has ${nd} dimension(s); give one per axis, or {axis: boundary}`);
+      throw new ValueError(`mapOverlap: boundary has ${boundary.length} entries but the array has ${nd} dimension(s); give one per axis, or {axis: boundary}`);
     }
     return boundary.map((b, a) => checkBoundary(b, a));
   }
@@ -183,7 +184,7 @@ export function mapOverlap(x: LazyArray, fn: BlockFunction, opts: MapOverlapOpti
     if (depth[a] === 0) continue;
     const smallest = chunks[a].reduce((m, v) => Math.min(m, v), Infinity);
     if (depth[a] > smallest) {
-      throw new RangeError(
+      throw new ValueError(
         `mapOverlap: depth ${depth[a]} along axis ${a} is larger than the smallest chunk there (${smallest}; chunks [${chunks[a].join(", ")}]); ` +
           `the halo must come from the neighbouring block alone: rechunk so that every chunk along axis ${a} has at least ${depth[a]} elements ` +
           `(e.g. x.rechunk({${a}: ${Math.max(depth[a], chunks[a][0])}})), or use a smaller depth`,

@@ -11,6 +11,7 @@ import { DType, promoteTypeSequence } from "../core/dtype";
 import { Layer, registerKernel } from "../graph/graph";
 import { LazyArray, RechunkOptions } from "../core/array";
 import { planRechunk } from "./rechunk-plan";
+import { TypeError, ValueError } from "../core/errors";
 
 
 
@@ -244,7 +245,7 @@ function contractTuple(chunks: readonly number[], factor: number): number[] {
 }
 
 function reshapeUnsupported(inshape: readonly number[], outshape: readonly number[]): RangeError {
-  return new RangeError(
+  return new ValueError(
     `reshape: cannot reshape ${fmtShape(inshape)} to ${fmtShape(outshape)} lazily: only reshapes that merge or split ` +
       `neighbouring axes evenly are supported (as dask), e.g. [6, 5, 4] -> [30, 4] or [3, 2, 5, 4]; ` +
       `reshape in several steps, or compute first`,
@@ -331,7 +332,7 @@ export function reshapeRechunk(
 
 function checkShapeArg(shape: readonly number[]): void {
   if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || s < -1)) {
-    throw new RangeError(`reshape: the new shape must be a list of non-negative integers (one may be -1), got ${JSON.stringify(shape)}`);
+    throw new ValueError(`reshape: the new shape must be a list of non-negative integers (one may be -1), got ${JSON.stringify(shape)}`);
   }
 }
 
@@ -343,7 +344,7 @@ function checkShapeArg(shape: readonly number[]): void {
 export function reshape(x: LazyArray, shape: readonly number[]): LazyArray {
   checkShapeArg(shape);
   const minus = shape.filter((s) => s === -1).length;
-  if (minus > 1) throw new RangeError(`reshape: only one size may be -1, got ${fmtShape(shape)}`);
+  if (minus > 1) throw new ValueError(`reshape: only one size may be -1, got ${fmtShape(shape)}`);
   if (minus === 1 && shape.length === 1 && x.ndim === 1) return x;
   if (hasUnknown(x.chunks)) throw new UnknownChunksError("reshape");
   let out = shape.slice();
@@ -351,12 +352,12 @@ export function reshape(x: LazyArray, shape: readonly number[]): LazyArray {
     const known = product(shape.filter((s) => s !== -1));
     const missing = known === 0 ? NaN : x.size / known;
     if (!Number.isInteger(missing)) {
-      throw new RangeError(`reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (${x.size} elements) into shape ${fmtShape(shape)}`);
+      throw new ValueError(`reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (${x.size} elements) into shape ${fmtShape(shape)}`);
     }
     out = shape.map((s) => (s === -1 ? missing : s));
   }
   if (product(out) !== x.size) {
-    throw new RangeError(
+    throw new ValueError(
       `reshape: cannot reshape an array of shape ${fmtShape(x.shape)} (${x.size} elements) into shape ${fmtShape(out)} (${product(out)} elements); the sizes must match`,
     );
   }
@@ -416,7 +417,7 @@ export function squeeze(x: LazyArray, axis?: number | readonly number[]): LazyAr
     for (const a of axes) {
       if (Number.isNaN(x.shape[a])) throw new UnknownChunksError("squeeze");
       if (x.shape[a] !== 1) {
-        throw new RangeError(`squeeze: cannot remove axis ${a} of shape ${fmtShape(x.shape)}: its length is ${x.shape[a]}, not 1`);
+        throw new ValueError(`squeeze: cannot remove axis ${a} of shape ${fmtShape(x.shape)}: its length is ${x.shape[a]}, not 1`);
       }
     }
   }
@@ -462,7 +463,7 @@ export function expandDims(x: LazyArray, axis: number): LazyArray {
 // concatenate, stack
 
 function checkArrays(arrays: readonly LazyArray[], what: string): void {
-  if (!Array.isArray(arrays) || arrays.length === 0) throw new RangeError(`${what}: need at least one array`);
+  if (!Array.isArray(arrays) || arrays.length === 0) throw new ValueError(`${what}: need at least one array`);
   arrays.forEach((a, i) => {
     if (!(a instanceof LazyArray)) {
       throw new TypeError(`${what}: item ${i} is not a LazyArray (wrap in-memory data with lazy.fromArray)`);
@@ -501,20 +502,20 @@ export function concatenate(arrays: readonly LazyArray[], axis = 0): LazyArray {
   const nd = arrays[0].ndim;
   arrays.forEach((x, i) => {
     if (x.ndim !== nd) {
-      throw new RangeError(
+      throw new ValueError(
         `concatenate: all arrays must have the same number of dimensions, but array 0 has ${nd} (shape ${fmtShape(arrays[0].shape)}) ` +
           `and array ${i} has ${x.ndim} (shape ${fmtShape(x.shape)})`,
       );
     }
   });
-  if (nd === 0) throw new RangeError("concatenate: zero-dimensional arrays cannot be concatenated; use stack");
+  if (nd === 0) throw new ValueError("concatenate: zero-dimensional arrays cannot be concatenated; use stack");
   const ax = normalizeAxis(axis, nd, "concatenate: axis");
   for (let a = 0; a < nd; a++) {
     if (a === ax) continue;
     arrays.forEach((x, i) => {
       if (Number.isNaN(x.shape[a])) throw new UnknownChunksError("concatenate");
       if (x.shape[a] !== arrays[0].shape[a]) {
-        throw new RangeError(
+        throw new ValueError(
           `concatenate: array ${i} has shape ${fmtShape(x.shape)} but array 0 has ${fmtShape(arrays[0].shape)}: ` +
             `they differ along axis ${a}; all sizes must match except along the concatenation axis ${ax}`,
         );
@@ -567,7 +568,7 @@ export function stack(arrays: readonly LazyArray[], axis = 0): LazyArray {
   arrays.forEach((x, i) => {
     if (x.shape.some(Number.isNaN)) throw new UnknownChunksError("stack");
     if (!sameAxisChunks(x.shape, s0)) {
-      throw new RangeError(`stack: all arrays must have the same shape, but array 0 has shape ${fmtShape(s0)} and array ${i} has ${fmtShape(x.shape)}`);
+      throw new ValueError(`stack: all arrays must have the same shape, but array 0 has shape ${fmtShape(s0)} and array ${i} has ${fmtShape(x.shape)}`);
     }
   });
   const nd = s0.length;

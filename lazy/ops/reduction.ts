@@ -23,6 +23,7 @@ import { DType, checkDType, isBig, isFloat, isInteger, isUnsigned, objectNotSupp
 import { Key, Layer, Task } from "../graph/graph";
 import { LazyArray, ReduceOptions, VarOptions, ArgReduceOptions } from "../core/array";
 import { ReductionKind, ArgKind, ChunkParams, ArgChunkParams, CombineParams, AggregateParams, NUMPY_NAME } from "../kernels/reduction";
+import { TypeError, ValueError } from "../core/errors";
 
 export type { ReductionKind, ArgKind, Partial } from "../kernels/reduction";
 
@@ -43,7 +44,7 @@ export function normalizeSplitEvery(
   const s = splitEvery ?? DEFAULT_SPLIT_EVERY;
   if (typeof s === "number") {
     if (!Number.isInteger(s) || s < 2) {
-      throw new RangeError(`${what}: splitEvery must be an integer >= 2 (blocks combined per step), got ${s}`);
+      throw new ValueError(`${what}: splitEvery must be an integer >= 2 (blocks combined per step), got ${s}`);
     }
     const n = Math.max(Math.floor(Math.pow(s, 1 / (axes.length || 1))), 2);
     for (const a of axes) out[a] = n;
@@ -56,7 +57,7 @@ export function normalizeSplitEvery(
   for (const [k, val] of Object.entries(s)) {
     const a = normalizeAxis(Number(k), ndim, `${what}: splitEvery axis`);
     if (typeof val !== "number" || !Number.isInteger(val) || val < 2) {
-      throw new RangeError(`${what}: splitEvery[${k}] must be an integer >= 2, got ${JSON.stringify(val)}`);
+      throw new ValueError(`${what}: splitEvery[${k}] must be an integer >= 2, got ${JSON.stringify(val)}`);
     }
     given[a] = val;
   }
@@ -241,7 +242,7 @@ export function reduce(x: LazyArray, kind: ReductionKind, opts: ReduceOptions & 
   }
   if ((kind === "min" || kind === "max") && reducedSize(x, axes) === 0) {
     const zero = axes.filter((a) => x.shape[a] === 0);
-    throw new RangeError(
+    throw new ValueError(
       `${kind}: zero-size array to reduction operation ${NUMPY_NAME[kind]} which has no identity ` +
         `(axis ${zero.join(", ")} of shape [${x.shape.join(", ")}] has length 0)`,
     );
@@ -272,7 +273,7 @@ function normalizeAxesFor(kind: string, axis: ReduceOptions["axis"], ndim: numbe
   try {
     return normalizeAxes(axis, ndim);
   } catch (e) {
-    if (e instanceof RangeError) throw new RangeError(`${kind}: ${e.message}`);
+    if (e instanceof RangeError) throw new ValueError(`${kind}: ${e.message}`);
     throw e;
   }
 }
@@ -310,10 +311,10 @@ export function argReduce(x: LazyArray, kind: ArgKind, opts: ArgReduceOptions): 
   }
   const size = ravel ? reducedSize(x, axes) : x.shape[axes[0]];
   if (size >= INDEX_LIMIT) {
-    throw new RangeError(`${kind}: the ${ravel ? "flattened array" : `axis ${axes[0]}`} has ${size} elements, more than indices are tracked for (2^53)`);
+    throw new ValueError(`${kind}: the ${ravel ? "flattened array" : `axis ${axes[0]}`} has ${size} elements, more than indices are tracked for (2^53)`);
   }
   if (reducedSize(x, axes) === 0) {
-    throw new RangeError(`${kind}: attempt to get ${kind} of an empty sequence (shape [${x.shape.join(", ")}])`);
+    throw new ValueError(`${kind}: attempt to get ${kind} of an empty sequence (shape [${x.shape.join(", ")}])`);
   }
   const reduced = Array.from({ length: nd }, (_, a) => axes.includes(a));
   // per-axis global index steps

@@ -5,6 +5,7 @@
  */
 import { UnknownChunksError, cumulative } from "../core/chunks";
 import { LazyArray, Index, Slice } from "../core/array";
+import { IndexError, TypeError, ValueError } from "../core/errors";
 
 // ------------------------------------------------------------------------------------------------
 // Index parsing
@@ -98,7 +99,7 @@ export function parseItem(ix: Index, pos: number): Item {
 }
 
 function checkStep(s: PySlice, pos: number): PySlice {
-  if (s.step === 0) throw new RangeError(`get: index ${pos}: slice step cannot be zero`);
+  if (s.step === 0) throw new ValueError(`get: index ${pos}: slice step cannot be zero`);
   return s;
 }
 
@@ -247,7 +248,7 @@ export function planAxis(item: Item, axis: number, dim: number, lengths: readonl
     if (Number.isNaN(dim)) throw new UnknownChunksError(`get: an integer index along axis ${axis}`);
     const i = item.value;
     if (i >= dim || i < -dim) {
-      throw new RangeError(`get: index ${i} is out of bounds for axis ${axis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
+      throw new IndexError(`get: index ${i} is out of bounds for axis ${axis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
     }
     const idx = i < 0 ? i + dim : i;
     const bounds = cumulative(lengths).slice(1);

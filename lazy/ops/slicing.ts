@@ -19,6 +19,7 @@ import { ComputeOptions, Layer, executeAsync, plan, registerKernel } from "../gr
 import { LazyArray, Index } from "../core/array";
 
 import { PySlice, Item, COLON, isColon, parseItem, bisectRight, sliceIndices, AxisPiece, AxisPlan, planAxis } from "./slicing-index";
+import { IndexError, TypeError, ValueError } from "../core/errors";
 
 // ------------------------------------------------------------------------------------------------
 // Kernels
@@ -67,7 +68,7 @@ function gather(blocks: readonly Block[], grid: readonly number[], axes: readonl
       const j = axes.indexOf(a);
       const want = j >= 0 ? sizes[j][gi[j]] : shape[a];
       if (b.shape[a] !== want) {
-        throw new Error(`boolean mask: blocks disagree on their sizes along axis ${a} (${b.shape[a]} and ${want}); the chunk sizes are inconsistent`);
+        throw new ValueError(`boolean mask: blocks disagree on their sizes along axis ${a} (${b.shape[a]} and ${want}); the chunk sizes are inconsistent`);
       }
     }
     copyInto(out, start, b);
@@ -112,7 +113,7 @@ registerKernel<MaskParams>("slicing.mask", (inputs, p) => {
   );
   const masked = xband.shape.slice(p.p, p.p + p.k);
   if (masked.length !== mband.shape.length || masked.some((s, j) => s !== mband.shape[j])) {
-    throw new Error(
+    throw new ValueError(
       `boolean mask: a mask block of shape [${mband.shape.join(", ")}] meets an array block whose masked axes have shape [${masked.join(", ")}]; the chunk sizes are inconsistent`,
     );
   }
@@ -152,7 +153,7 @@ interface KnownParams {
 registerKernel<KnownParams>("slicing.known", (inputs, p) => {
   const b = inputs[0] as Block;
   if (b.shape.length !== p.shape.length || b.shape.some((s, a) => s !== p.shape[a])) {
-    throw new Error(
+    throw new ValueError(
       `a block has shape [${b.shape.join(", ")}] but computeChunkSizes measured [${p.shape.join(", ")}]; the data changed between computes`,
     );
   }
@@ -171,10 +172,10 @@ function fmtShape(s: readonly number[]): string {
 export function getitem(x: LazyArray, index: readonly Index[]): LazyArray {
   const items = index.map((ix, pos) => parseItem(ix, pos));
   const ellipses = items.filter((it) => it.kind === "ellipsis").length;
-  if (ellipses > 1) throw new RangeError(`get: an index can only have a single ellipsis ("..."), got ${ellipses}`);
+  if (ellipses > 1) throw new ValueError(`get: an index can only have a single ellipsis ("..."), got ${ellipses}`);
   const consumed = items.reduce((n, it) => n + (it.kind === "int" || it.kind === "slice" || it.kind === "list" ? 1 : it.kind === "mask" ? it.value.ndim : 0), 0);
   if (consumed > x.ndim) {
-    throw new RangeError(
+    throw new IndexError(
       `get: too many indices for an array of shape ${fmtShape(x.shape)}: it has ${x.ndim} dimension(s) but ${consumed} were indexed`,
     );
   }
@@ -256,7 +257,7 @@ function getWithList(x: LazyArray, items: readonly Item[]): LazyArray {
   const lengths = x.chunks[inAxis];
   if (Number.isNaN(dim) || lengths.some(Number.isNaN)) throw new UnknownChunksError(`get: a list index along axis ${inAxis}`);
   const idx = values.map((v) => {
-    if (v >= dim || v < -dim) throw new RangeError(`get: index ${v} is out of bounds for axis ${inAxis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
+    if (v >= dim || v < -dim) throw new IndexError(`get: index ${v} is out of bounds for axis ${inAxis} with size ${dim} (valid: ${-dim}..${dim - 1})`);
     return v < 0 ? v + dim : v;
   });
   const y = basicGetitem(x, items.map((it, i) => (i === li ? ({ kind: "slice", value: COLON } as Item) : it)));
@@ -387,7 +388,7 @@ function applyMask(x: LazyArray, m: LazyArray, p: number): LazyArray {
     );
   }
   if (xs.length !== k || xs.some((s, j) => !(s === m.shape[j] || (Number.isNaN(s) && Number.isNaN(m.shape[j]))))) {
-    throw new RangeError(
+    throw new ValueError(
       `get: boolean mask of shape ${fmtShape(m.shape)} does not match the array of shape ${fmtShape(x.shape)}` +
         (p > 0 ? ` at axis ${p}` : "") +
         `; a mask must have the array's shape, or the shape of the axes it indexes (here axes ${p}..${p + k - 1}: ${fmtShape(xs)})`,
@@ -476,10 +477,10 @@ export async function computeChunkSizes(x: LazyArray, opts: ComputeOptions): Pro
     idx.forEach((i, a) => {
       const known = x.chunks[a][i];
       if (!Number.isNaN(known) && known !== s[a]) {
-        throw new Error(`computeChunkSizes: block [${idx.join(", ")}] has size ${s[a]} along axis ${a} but the chunks say ${known}`);
+        throw new ValueError(`computeChunkSizes: block [${idx.join(", ")}] has size ${s[a]} along axis ${a} but the chunks say ${known}`);
       }
       if (!Number.isNaN(sizes[a][i]) && sizes[a][i] !== s[a]) {
-        throw new Error(`computeChunkSizes: blocks along axis ${a} at position ${i} disagree on their size (${sizes[a][i]} and ${s[a]})`);
+        throw new ValueError(`computeChunkSizes: blocks along axis ${a} at position ${i} disagree on their size (${sizes[a][i]} and ${s[a]})`);
       }
       sizes[a][i] = s[a];
     });
@@ -520,14 +521,14 @@ export function selectBlocks(x: LazyArray, index: readonly Index[]): LazyArray {
   }
   const rest = items.filter((it) => it.kind !== "ellipsis");
   if (rest.length > nb.length) {
-    throw new RangeError(`blocks: too many indices (${rest.length}) for an array with ${nb.length} axes of blocks (grid [${nb.join(", ")}])`);
+    throw new IndexError(`blocks: too many indices (${rest.length}) for an array with ${nb.length} axes of blocks (grid [${nb.join(", ")}])`);
   }
   const fill: Item[] = new Array(nb.length - rest.length).fill({ kind: "slice", value: COLON });
   const full = ell < 0 ? [...rest, ...fill] : [...items.slice(0, ell), ...fill, ...items.slice(ell + 1)];
   const sel: number[][] = full.map((it, a) => {
     if (it.kind === "int") {
       const k = it.value < 0 ? it.value + nb[a] : it.value;
-      if (k < 0 || k >= nb[a]) throw new RangeError(`blocks: block index ${it.value} is out of range for axis ${a} with ${nb[a]} blocks`);
+      if (k < 0 || k >= nb[a]) throw new IndexError(`blocks: block index ${it.value} is out of range for axis ${a} with ${nb[a]} blocks`);
       return [k];
     }
     const [start, count, step] = sliceIndices((it as { value: PySlice }).value, nb[a]);

@@ -15,6 +15,7 @@ import { lz4DecodeBlock, readU32 } from "./lz4";
 import { bloscDecodeJs, plainBytes } from "./blosc";
 import { bloscEncode } from "./blosc-encode";
 import { lz4CodecDecodeNative, lz4CodecEncodeNative, zstdDecodeWasm, zstdWasm } from "./native";
+import { TypeError } from "../core/errors";
 
 /** A numcodecs compressor config as zarr v2 stores it in `.zarray` ({"id": "blosc", "cname": "zstd", ...}). */
 export interface CodecConfig {

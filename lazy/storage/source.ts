@@ -20,6 +20,7 @@ import { httpGet, isUrl, urlJoin } from "./http";
 import { DType, TypedArray, castValue, itemsize } from "../core/dtype";
 import { importEsm } from "../core/esm";
 import { Layer, registerKernel, registerKernelModule } from "../graph/graph";
+import { TypeError } from "../core/errors";
 
 // ------------------------------------------------------------------------------------------------
 // zarr v2 dtypes

@@ -10,6 +10,7 @@
  */
 
 import { WA, WasmApi, WasmMemory } from "./api";
+import { TypeError, ValueError } from "../../core/errors";
 
 export const ARENA_MAX_PAGES = 65536;
 const PAGE = 65536;
@@ -51,7 +52,7 @@ export function reserve(bytes: number): number {
   const end = start + size;
   if (old + size > 2 ** 32 - START - PAGE) {
     Atomics.sub(hdr, 0, size);
-    throw new RangeError(`arena: cannot reserve ${size} bytes (the shared kernel memory is limited to 4 GiB by wasm32)`);
+    throw new ValueError(`arena: cannot reserve ${size} bytes (the shared kernel memory is limited to 4 GiB by wasm32)`);
   }
   const m = arenaMemory();
   while (m.buffer.byteLength < end + 64) m.grow(Math.ceil((end + 64 - m.buffer.byteLength) / PAGE));
@@ -94,7 +95,7 @@ const ARENA_CTORS: Record<string, ArenaCtor> = {
 export function arenaArray(dtype: string, n: number): ArenaTypedArray {
   const C = ARENA_CTORS[dtype];
   if (!C) throw new TypeError(`arenaArray: dtype ${JSON.stringify(dtype)} is not one the kernels address; use ${Object.keys(ARENA_CTORS).join(", ")}`);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`arenaArray: length must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`arenaArray: length must be a non-negative integer, got ${n}`);
   const p = reserve(n * C.BYTES_PER_ELEMENT + 16);
   return new C(arenaBuffer(), p, n);
 }

@@ -1,3 +1,4 @@
+import { ValueError } from "../../core/errors";
 /**
  * A small WebAssembly binary encoder: just what the kernel compiler (simd.ts) emits. One module
  * imports one memory ("env" "memory", shared or not) and exports functions; function bodies are
@@ -18,7 +19,7 @@ export type ValType = typeof I32 | typeof I64 | typeof F32 | typeof F64 | typeof
 
 /** Unsigned LEB128. */
 export function uleb(n: number, out: number[] = []): number[] {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`internal: uleb of ${n}`);
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`internal: uleb of ${n}`);
   do {
     let b = n % 128;
     n = Math.floor(n / 128);
@@ -126,7 +127,7 @@ export class Code {
   }
   /** i8x16.shuffle with 16 lane indices (0-15: first operand, 16-31: second). */
   shuffle(lanes: readonly number[]): this {
-    if (lanes.length !== 16) throw new RangeError("internal: shuffle needs 16 lanes");
+    if (lanes.length !== 16) throw new ValueError("internal: shuffle needs 16 lanes");
     this.simd(13);
     for (const l of lanes) this.b.push(l);
     return this;
