@@ -353,7 +353,7 @@ export function inplace(op: SignalInPlaceOp, a: BaseSignal, b: SignalOperand): B
   const old = a.data as NDArray;
   const ix = want.map(() => 0);
   for (let i = 0; i < nd.size; i++) {
-    old.set(...ix, nd.get(...ix));
+    (old.set as (...a: (number | bigint)[]) => void)(...ix, nd.get(...ix)); // int64 data: bigints
     for (let d = ix.length - 1; d >= 0; d--) {
       if (++ix[d] < want[d]) break;
       ix[d] = 0;

@@ -84,7 +84,7 @@ pair("crop_E_values", (s) => s.crop("E", 10.5, 11.5));
 pair("crop_x_none", (s) => s.crop(0, null, 2));
 pair("crop_signal1D", (s) => s.cropSignal(10.5, 11.5));
 pair("squeeze", (s) => {
-  const q = new hs.signals.Signal1D(hs.lazy.arange(8).reshape([2, 1, 4, 1]).computeSync());
+  const q = new hs.signals.Signal1D(hs.lazy.arange(8).astype("float64").reshape([2, 1, 4, 1]).computeSync());
   return (s.isLazy ? q.asLazy() : q).squeeze();
 });
 
@@ -158,9 +158,9 @@ test("currentData (HyperSpy's s()) and getCurrentSignal at axesManager.indices",
 
 test("in-place arithmetic (iadd ... ipow): mutating, the other operand broadcasts into the signal, numpy's casting rule", () => {
   const w = get<{ [k: string]: Desc | Err }>("inplace");
-  const x = () => new hs.signals.Signal1D(hs.lazy.arange(12).reshape([3, 4]).computeSync());
-  const y = () => new hs.signals.Signal1D(hs.lazy.arange(4).add(1).computeSync());
-  const xi = () => new hs.signals.Signal1D(hs.lazy.arange(12).astype("int32").reshape([3, 4]).computeSync());
+  const x = () => new hs.signals.Signal1D(hs.lazy.arange(12).astype("float64").reshape([3, 4]).computeSync());
+  const y = () => new hs.signals.Signal1D(hs.lazy.arange(4).astype("float64").add(1).computeSync());
+  const xi = () => new hs.signals.Signal1D(hs.lazy.arange(12).astype("float64").astype("int32").reshape([3, 4]).computeSync());
   const a = x();
   const buffer = (a.data as hs.lazy.NDArray).data;
   assert.equal(a.iadd(y()), a);
@@ -195,7 +195,7 @@ test("getChunkString as HyperSpy's _get_chunk_string", () => {
 
 test("map on a signal-dimension-0 signal: fn gets a number per pixel, the result stays (3, 2|); flat blocks are [n]", () => {
   const w = get<{ input_repr: string; real_call_ndim: number; result: Desc }>("map_sigdim0");
-  const s0 = new hs.signals.BaseSignal(hs.lazy.arange(6).reshape([2, 3]).computeSync()).T;
+  const s0 = new hs.signals.BaseSignal(hs.lazy.arange(6).astype("float64").reshape([2, 3]).computeSync()).T;
   assert.equal(String(s0), w.input_repr);
   for (const s of [s0, s0.asLazy()]) {
     const seen: string[] = [];
@@ -213,12 +213,12 @@ test("map on a signal-dimension-0 signal: fn gets a number per pixel, the result
 test("map in place changes the class as HyperSpy: Signal2D (2|4, 4) summed becomes a BaseSignal (2|), same object", () => {
   const w = get<Desc>("map_inplace_sum");
   for (const lazy of [false, true]) {
-    const m0 = new hs.signals.Signal2D(hs.lazy.arange(32).reshape([2, 4, 4]).computeSync());
+    const m0 = new hs.signals.Signal2D(hs.lazy.arange(32).astype("float64").reshape([2, 4, 4]).computeSync());
     const m = lazy ? m0.asLazy() : m0;
     const am = m.axesManager;
     const r = m.map((x) => {
       let t = 0;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) t += x.get(i, j);
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) t += Number(x.get(i, j));
       return t;
     });
     assert.equal(r, m, "the same object");
@@ -234,7 +234,7 @@ test("map in place changes the class as HyperSpy: Signal2D (2|4, 4) summed becom
 
 test("transpose: given navigation order kept, HyperSpy's errors", () => {
   const w = get<{ [k: string]: Desc | Err }>("transpose");
-  const s6 = new hs.signals.BaseSignal(hs.lazy.arange(720).reshape([1, 2, 3, 4, 5, 6]).computeSync());
+  const s6 = new hs.signals.BaseSignal(hs.lazy.arange(720).astype("float64").reshape([1, 2, 3, 4, 5, 6]).computeSync());
   check(s6.transpose({ navigationAxes: [0, 5, 4] }), w.nav_0_5_4 as Desc, "nav [0, 5, 4]");
   check(s6.asLazy().transpose({ navigationAxes: [0, 5, 4] }).computeSync(), w.nav_0_5_4 as Desc, "lazy nav [0, 5, 4]");
   check(s6.transpose({ signalAxes: [3, 1] }), w.sig_3_1 as Desc, "sig [3, 1]");
@@ -246,9 +246,9 @@ test("transpose: given navigation order kept, HyperSpy's errors", () => {
 
 test("isig string bounds follow HyperSpy: a string without units on an axis with units is an error", () => {
   const w = get<{ [k: string]: Desc | Err }>("isig_units");
-  const t = new hs.signals.Signal1D(hs.lazy.arange(10).computeSync());
+  const t = new hs.signals.Signal1D(hs.lazy.arange(10).astype("float64").computeSync());
   Object.assign(t.axesManager.get(0), { scale: 1000, units: "nm" });
-  const t2 = new hs.signals.Signal1D(hs.lazy.arange(10).computeSync());
+  const t2 = new hs.signals.Signal1D(hs.lazy.arange(10).astype("float64").computeSync());
   t2.axesManager.get(0).scale = 1000;
   throwsLike(() => t.isig({ stop: "4000.0" }), w["4000.0"] as Err, '"4000.0"');
   throwsLike(() => t.isig({ stop: "4000" }), w["4000"] as Err, '"4000"');
@@ -282,7 +282,7 @@ test("hs.errors: classes by Python exception, subclasses of the JS errors; Unkno
     assert.equal(e.name, name);
     assert.equal(e.message, "m");
   }
-  const x = hs.lazy.arange(10);
+  const x = hs.lazy.arange(10).astype("float64");
   const masked = x.get(x.gt(5));
   assert.throws(() => new hs.signals.LazySignal1D(masked), (e: Error) => e instanceof E.ValueError && e instanceof hs.lazy.UnknownChunksError && /computeChunkSizes\(\)/.test(e.message));
   assert.throws(() => s3d().axesManager.get("nope"), (e: Error) => e instanceof E.ValueError && e.name === "ValueError");
