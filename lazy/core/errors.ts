@@ -17,24 +17,24 @@
 
 /** Python's ValueError: an argument of the right type with a wrong value (a RangeError). */
 export class ValueError extends RangeError {
-  constructor(message?: string) {
-    super(message);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ValueError";
   }
 }
 
 /** Python's IndexError: an index out of range (a RangeError). */
 export class IndexError extends RangeError {
-  constructor(message?: string) {
-    super(message);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "IndexError";
   }
 }
 
 /** Python's KeyError: a name or key that does not exist (a RangeError). */
 export class KeyError extends RangeError {
-  constructor(message?: string) {
-    super(message);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "KeyError";
   }
 }
@@ -43,8 +43,8 @@ const JsTypeError = globalThis.TypeError;
 
 /** Python's TypeError: an argument of the wrong type, or an operation the type does not support (a JS TypeError). */
 class PyTypeError extends JsTypeError {
-  constructor(message?: string) {
-    super(message);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "TypeError";
   }
 }
@@ -52,8 +52,8 @@ export { PyTypeError as TypeError };
 
 /** Python's NotImplementedError: a case HyperSpy / dask do not support either (an Error). */
 export class NotImplementedError extends Error {
-  constructor(message?: string) {
-    super(message);
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "NotImplementedError";
   }
 }

@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { isBlock, copyOf } from "../core/block";
 import { setSharedAllocation } from "../core/dtype";
+import * as errors from "../core/errors";
 import {
   AbortError,
   ComputeOptions,
@@ -47,9 +48,19 @@ interface PlainError {
   cause?: PlainError;
 }
 
+const ERROR_CLASSES: Record<string, new (message?: string, options?: ErrorOptions) => Error> = {
+  RangeError,
+  TypeError: errors.TypeError,
+  ValueError: errors.ValueError,
+  IndexError: errors.IndexError,
+  KeyError: errors.KeyError,
+  NotImplementedError: errors.NotImplementedError,
+};
+
 function fromPlain(p: PlainError | undefined): Error {
-  // the class the task threw (RangeError, TypeError) as on the sync scheduler, not a bare Error
-  const Ctor = p?.name === "RangeError" ? RangeError : p?.name === "TypeError" ? TypeError : Error;
+  // the class the task threw (hs.errors' ValueError, TypeError, ..., or a JS RangeError / TypeError)
+  // as on the sync scheduler, not a bare Error
+  const Ctor = (p?.name !== undefined && ERROR_CLASSES[p.name]) || Error;
   const e = new Ctor(p?.message ?? "worker task failed", p?.cause ? { cause: fromPlain(p.cause) } : undefined);
   e.name = p?.name ?? "Error";
   if (p?.stack) e.stack = p.stack;
