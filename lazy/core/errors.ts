@@ -17,7 +17,7 @@
 
 /** Python's ValueError: an argument of the right type with a wrong value (a RangeError). */
 export class ValueError extends RangeError {
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "ValueError";
   }
@@ -25,7 +25,7 @@ export class ValueError extends RangeError {
 
 /** Python's IndexError: an index out of range (a RangeError). */
 export class IndexError extends RangeError {
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "IndexError";
   }
@@ -33,7 +33,7 @@ export class IndexError extends RangeError {
 
 /** Python's KeyError: a name or key that does not exist (a RangeError). */
 export class KeyError extends RangeError {
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "KeyError";
   }
@@ -43,7 +43,7 @@ const JsTypeError = globalThis.TypeError;
 
 /** Python's TypeError: an argument of the wrong type, or an operation the type does not support (a JS TypeError). */
 class PyTypeError extends JsTypeError {
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "TypeError";
   }
@@ -52,7 +52,7 @@ export { PyTypeError as TypeError };
 
 /** Python's NotImplementedError: a case HyperSpy / dask do not support either (an Error). */
 export class NotImplementedError extends Error {
-  constructor(message?: string, options?: ErrorOptions) {
+  constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "NotImplementedError";
   }

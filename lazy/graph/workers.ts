@@ -48,7 +48,7 @@ interface PlainError {
   cause?: PlainError;
 }
 
-const ERROR_CLASSES: Record<string, new (message?: string, options?: ErrorOptions) => Error> = {
+const ERROR_CLASSES: Record<string, new (message?: string, options?: { cause?: unknown }) => Error> = {
   RangeError,
   TypeError: errors.TypeError,
   ValueError: errors.ValueError,
