@@ -11,28 +11,13 @@
  * The same format is written and read by lazy/distributed/hsts_dask.py (the Python side).
  */
 import { Block, DTYPE_TAG, contiguous, isBlock, makeBlock, sizeOf, tagDType } from "../core/block";
-import type { DType, TypedArray } from "../core/dtype";
+import { arrayConstructor, isDType, type DType, type TypedArray } from "../core/dtype";
 import { TypeError, ValueError } from "../core/errors";
 
 /** A JSON value (after escaping). */
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 type AnyTyped = TypedArray | BigInt64Array | BigUint64Array;
-type Ctor = { new (buf: ArrayBuffer, offset?: number, length?: number): AnyTyped; BYTES_PER_ELEMENT: number };
-
-const CTOR: Record<string, Ctor> = {
-  bool: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-};
 
 function typedName(a: ArrayBufferView): string {
   if (a instanceof Float64Array) return "float64";
@@ -91,8 +76,8 @@ export function encodeValue(v: unknown, bufs: Uint8Array[]): Json {
 }
 
 function typedFrom(dtype: string, bytes: Uint8Array, where: string): AnyTyped {
-  const C = CTOR[dtype];
-  if (!C) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)} in a frame`);
+  if (!isDType(dtype)) throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)} in a frame`);
+  const C = arrayConstructor(dtype);
   if (bytes.byteLength % C.BYTES_PER_ELEMENT !== 0) throw new ValueError(`${where}: ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
   // a fresh, aligned copy: frames are read into one Buffer whose offsets need not be aligned
   const buf = new ArrayBuffer(bytes.byteLength);
