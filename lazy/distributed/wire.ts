@@ -11,7 +11,7 @@
  * The same format is written and read by lazy/distributed/hsts_dask.py (the Python side).
  */
 import { Block, DTYPE_TAG, contiguous, isBlock, makeBlock, sizeOf, tagDType } from "../core/block";
-import { arrayConstructor, isDType, type DType, type TypedArray } from "../core/dtype";
+import { arrayConstructor, dtypeOfTypedArray, isDType, type DType, type TypedArray } from "../core/dtype";
 import { TypeError, ValueError } from "../core/errors";
 
 /** A JSON value (after escaping). */
@@ -20,17 +20,10 @@ export type Json = null | boolean | number | string | Json[] | { [k: string]: Js
 type AnyTyped = TypedArray | BigInt64Array | BigUint64Array;
 
 function typedName(a: ArrayBufferView): string {
-  if (a instanceof Float64Array) return "float64";
-  if (a instanceof Float32Array) return "float32";
-  if (a instanceof Int32Array) return "int32";
-  if (a instanceof Int16Array) return "int16";
-  if (a instanceof Int8Array) return "int8";
-  if (a instanceof Uint32Array) return "uint32";
-  if (a instanceof Uint16Array) return "uint16";
-  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return "uint8";
-  if (a instanceof BigInt64Array) return "int64";
-  if (a instanceof BigUint64Array) return "uint64";
-  throw new TypeError(`cannot send a ${a.constructor.name} to a dask cluster`);
+  // core/dtype's mapping; its float64 fallback for other views (DataView, ...) is refused here
+  const d = dtypeOfTypedArray(a as TypedArray);
+  if (d === "float64" && !(a instanceof Float64Array)) throw new TypeError(`cannot send a ${a.constructor.name} to a dask cluster`);
+  return d;
 }
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
