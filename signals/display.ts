@@ -221,13 +221,10 @@ export interface Computed {
   current: { values: Float64Array; shape: number[] } | null;
 }
 
-export function signalPayload(s: BaseSignal, maxBytes: number): Computed {
+/** The fields every signal payload starts with (the static view's and the live plot's). */
+export function payloadBase(s: BaseSignal, axes: SigAxis[]) {
   const am = s.axesManager;
-  const axes = axesOf(s);
-  const navDim = am.navigationDimension;
-  const navAxes = axes.slice(0, navDim);
-  const sigAxes = axes.slice(navDim);
-  const base = {
+  return {
     version: 1 as const,
     kind: "signal" as const,
     repr: s.toString(),
@@ -240,6 +237,15 @@ export function signalPayload(s: BaseSignal, maxBytes: number): Computed {
     navigationShape: am.navigationShape,
     signalShape: am.signalShape,
   };
+}
+
+export function signalPayload(s: BaseSignal, maxBytes: number): Computed {
+  const am = s.axesManager;
+  const axes = axesOf(s);
+  const navDim = am.navigationDimension;
+  const navAxes = axes.slice(0, navDim);
+  const sigAxes = axes.slice(navDim);
+  const base = payloadBase(s, axes);
   const d = s.data;
   if (d instanceof LazyArray || isObjectArray(d) || s.ragged) {
     const note = s.ragged ? "ragged signal: its values are JS objects, not plotted" : "lazy signal";

@@ -45,7 +45,7 @@ import {
   binnedAxis,
   bundleOf,
   canonicalView,
-  metaString,
+  payloadBase,
   prod,
   setLiveDisplay,
   signalPayload,
@@ -482,19 +482,7 @@ async function lazyComputed(s: BaseSignal, nav: PlotOptions["navigator"], maxByt
   const am = s.axesManager;
   const navDim = am.navigationDimension;
   const navAxes = axes.slice(0, navDim);
-  const base = {
-    version: 1 as const,
-    kind: "signal" as const,
-    repr: s.toString(),
-    className: s.constructor.name,
-    title: s.title,
-    signalType: metaString(s, "Signal.signal_type"),
-    quantity: metaString(s, "Signal.quantity"),
-    dtype: s.dtype,
-    axes,
-    navigationShape: am.navigationShape,
-    signalShape: am.signalShape,
-  };
+  const base = payloadBase(s, axes);
   let navigator: Computed["navigator"] = null;
   let navigatorP: SignalPayload["navigator"] = null;
   const quarter = Math.floor(maxBytes / 4 / 4);
